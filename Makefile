@@ -1,0 +1,63 @@
+# CoVoice. `make run` sets everything up and starts the stack; `make test` sets
+# up and runs every test. Each step runs only when its inputs changed.
+SHELL := /bin/bash
+VENV := .venv
+RASA_VENV := .venv-rasa
+MODEL := models/covoice.tar.gz
+RASA_INPUTS := config.yml nlu/domain.yml $(wildcard nlu/data/*.yml)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run chat setup migrate test test-fast bench check clean
+
+run: setup ## Set up, then start the Rasa server, action server and app
+	$(VENV)/bin/covoice run
+
+chat: ## Chat in this terminal with a running stack (make run in another)
+	$(VENV)/bin/covoice chat --service demo
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) migrate
+
+$(VENV)/.installed: pyproject.toml
+	@py=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(VENV) && $$py -m venv $(VENV); fi
+	@scripts/with-progress "Installing CoVoice and its tools into $(VENV) (about a minute)" \
+	  var/setup/app-install.log $(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(RASA_VENV)/.installed: scripts/requirements-rasa.txt
+	@py=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(RASA_VENV)/bin/python ]; then $$py -m venv $(RASA_VENV); fi
+	@scripts/with-progress "Installing Rasa 3.6 into $(RASA_VENV) (about 2 minutes, 2.7 GB)" \
+	  var/setup/rasa-install.log $(RASA_VENV)/bin/pip install --disable-pip-version-check -r scripts/requirements-rasa.txt
+	@touch $@
+
+# Retrain only when the pipeline, domain or training data changed.
+$(MODEL): $(RASA_INPUTS) | $(RASA_VENV)/.installed
+	@scripts/with-progress "Checking the Rasa training data" var/setup/validate.log \
+	  $(RASA_VENV)/bin/rasa data validate --config config.yml --domain nlu/domain.yml --data nlu/data --fail-on-warnings
+	@scripts/with-progress "Training the Rasa model (about 30 seconds)" var/setup/train.log \
+	  $(RASA_VENV)/bin/rasa train --config config.yml --domain nlu/domain.yml --data nlu/data \
+	  --out models --fixed-model-name covoice --force
+	@touch $@
+
+migrate: $(VENV)/.installed
+	@$(VENV)/bin/covoice migrate
+	@$(VENV)/bin/covoice question-sets check
+
+test: setup ## Set up, then run every test (unit, integration, end-to-end)
+	$(VENV)/bin/pytest -q
+
+test-fast: $(VENV)/.installed ## The tests that need no Rasa server
+	$(VENV)/bin/pytest -q -m "not e2e"
+
+bench: setup ## Latency, throughput and memory, written to docs/benchmark.md
+	$(VENV)/bin/python -m bench.turns --output docs/benchmark.md
+
+check: $(VENV)/.installed ## Lint and type-check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+clean: ## Remove environments, models and local data
+	rm -rf $(VENV) $(RASA_VENV) models var

@@ -1,0 +1,481 @@
+"""The check-in conversation as a pure state machine: state + what the person did
+-> new state, what to say, and what to store.
+
+No Rasa, no database: the actions translate to and from this, and the unit
+tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field, replace
+
+from actions.question_sets import END, FollowUp, Question, QuestionSet
+from covoice.taxonomy import ScaleOption
+
+
+class Stage(str, enum.Enum):
+    consent = "consent"
+    question = "question"
+    tell_more = "tell_more"  # the "tell me more" follow-up of the current question
+    feedback = "feedback"  # the person asked to tell us something mid-way
+    anything_else = "anything_else"
+    ended = "ended"
+
+
+class Ending(str, enum.Enum):
+    declined = "declined"
+    finished = "finished"
+    stopped = "stopped"
+    withdrawn = "withdrawn"
+
+
+# Intents that steer the conversation rather than answer it.
+COMMANDS = frozenset(
+    {
+        "skip",
+        "stop",
+        "goodbye",
+        "repeat",
+        "help",
+        "privacy_question",
+        "talk_to_person",
+        "bot_challenge",
+        "withdraw_consent",
+        "give_feedback",
+        "greet",
+    }
+)
+# In a free-text step a long typed message is the answer, whatever it sounds
+# like: "they never stop shouting" must not stop the conversation.
+FREE_TEXT_COMMAND_MAX_WORDS = 6
+SCALE_INTENTS = {
+    "scale3": {"rate_good": "good", "rate_okay": "okay", "rate_bad": "bad"},
+    "yes_no_unsure": {"affirm": "yes", "deny": "no", "unsure": "unsure"},
+}
+FEEDBACK_QUESTION_ID = "feedback"
+ANYTHING_ELSE_QUESTION_ID = "anything_else"
+
+HELP_TEXT = (
+    "You can press a button or type your answer. Say 'skip' to miss a question, "
+    "'repeat' to hear it again, 'stop' to finish, or ask for a person."
+)
+HELP_EASY = "Press a button or type. Say skip, repeat, stop, or ask for a person."
+PRIVACY_TEXT = (
+    "The manager and the team at your service read the answers to make things better. "
+    "We do not put your name on anything we share. You will not get in trouble for "
+    "anything you say. You can skip or stop at any time."
+)
+PRIVACY_EASY = "The manager reads your answers. We do not share your name. You will not get in trouble."
+PERSON_TEXT = (
+    "I will let a member of staff know you want to talk to someone. "
+    "You can also ask any member of staff now."
+)
+PERSON_EASY = "I will tell staff you want to talk to someone."
+BOT_TEXT = "I am a computer program, not a person. People at your service read your answers."
+BOT_EASY = "I am a computer, not a person. Staff read your answers."
+NOT_UNDERSTOOD_TEXT = "Sorry, I did not understand that. You can press one of the buttons."
+NOT_UNDERSTOOD_EASY = "Sorry, I did not understand. Please press a button."
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    pictogram: str
+    payload: str
+    kind: str = "answer"  # "answer" or "control"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "title": f"{self.pictogram} {self.label}",
+            "label": self.label,
+            "pictogram": self.pictogram,
+            "payload": self.payload,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One message to the person, in both wordings; the channel picks one."""
+
+    kind: str  # consent, question, follow_up, info, closing
+    text: str
+    easy_read: str
+    buttons: tuple[Button, ...] = ()
+    pictograms: tuple[str, ...] = ()
+    question_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FlowState:
+    stage: Stage
+    question_id: str | None = None
+    # Where to go once a follow-up or mid-way feedback is answered.
+    after_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    intent: str
+    text: str
+    choice: str | None = None
+    from_button: bool = False
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class AnswerToStore:
+    question_id: str
+    answer_value: str | None
+    free_text: str | None
+    themes: tuple[str, ...]
+    cqc: tuple[str, ...]
+
+
+@dataclass
+class Outcome:
+    state: FlowState
+    prompts: list[Prompt]
+    answer: AnswerToStore | None = None
+    consent_given: bool | None = None
+    ending: Ending | None = None
+    person_requested: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+CONTROL_BUTTONS = (
+    Button("Skip", "⏭️", "/skip", "control"),
+    Button("Repeat", "🔁", "/repeat", "control"),
+    Button("Help", "❓", "/help", "control"),
+    Button("Stop", "✋", "/stop", "control"),
+)
+YES_START = Button("Yes, let's start", "👍", "/affirm")
+NO_THANKS = Button("No, thank you", "👎", "/deny")
+NOTHING_ELSE = Button("No, that's all", "👍", "/deny")
+START_AGAIN = Button("Start again", "🔄", "/greet")
+
+
+class CheckinFlow:
+    """Runs one question set: consent, one question at a time, anything else, thanks."""
+
+    def __init__(self, question_set: QuestionSet) -> None:
+        self.qs = question_set
+
+    # -- entry points ---------------------------------------------------
+
+    def begin(self) -> Outcome:
+        """Start a new check-in at the consent step."""
+        return Outcome(FlowState(Stage.consent), [self._consent_prompt()])
+
+    def handle(self, state: FlowState, turn: UserTurn) -> Outcome:
+        """Apply what the person said or pressed to the conversation."""
+        if state.stage == Stage.ended:
+            return self._after_end(turn)
+        if self._is_command(state, turn):
+            return self._command(state, turn)
+        if state.stage == Stage.consent:
+            return self._consent(state, turn)
+        if state.stage == Stage.question:
+            return self._answer(state, turn)
+        return self._free_text_step(state, turn)
+
+    def current_prompts(self, state: FlowState) -> list[Prompt]:
+        """What to show to carry on from ``state`` (after help, a restart, ...)."""
+        if state.stage == Stage.consent:
+            return [self._consent_prompt()]
+        if state.stage == Stage.question and state.question_id:
+            return [self._question_prompt(self.qs.question(state.question_id))]
+        if state.stage == Stage.tell_more and state.question_id:
+            follow_up = self.qs.question(state.question_id).follow_up
+            assert follow_up is not None
+            return [self._follow_up_prompt(follow_up)]
+        if state.stage == Stage.feedback:
+            return [self._feedback_prompt()]
+        if state.stage == Stage.anything_else:
+            return [self._anything_else_prompt()]
+        return [self._ended_prompt()]
+
+    # -- the steps --------------------------------------------------------
+
+    def _consent(self, state: FlowState, turn: UserTurn) -> Outcome:
+        if turn.intent == "affirm":
+            return Outcome(
+                FlowState(Stage.question, self.qs.first.id),
+                [self._question_prompt(self.qs.first)],
+                consent_given=True,
+            )
+        if turn.intent == "deny":
+            return Outcome(
+                FlowState(Stage.ended),
+                [
+                    _info(
+                        "That is fine. Thank you. If you change your mind, say hello.",
+                        "That is OK. Say hello if you want to try later.",
+                        START_AGAIN,
+                    )
+                ],
+                consent_given=False,
+                ending=Ending.declined,
+            )
+        return self._reask(state, "Please press Yes or No.", "Press Yes or No.")
+
+    def _answer(self, state: FlowState, turn: UserTurn) -> Outcome:
+        assert state.question_id is not None
+        question = self.qs.question(state.question_id)
+        value = self._answer_value(question, turn)
+        typed = None if turn.from_button else turn.text.strip() or None
+        if value is None and question.scale != "free_text":
+            if turn.intent != "inform" or typed is None:
+                return self._reask(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
+        if question.scale == "free_text" and typed is None:
+            return self._reask(state, "Please type your answer.", "Please type your answer.")
+        answer = AnswerToStore(question.id, value, typed, question.themes, question.cqc)
+        next_id = self._next_after(question, value)
+        follow_up = question.follow_up
+        if follow_up and value in follow_up.when:
+            return Outcome(
+                FlowState(Stage.tell_more, question.id, after_id=next_id),
+                [self._follow_up_prompt(follow_up)],
+                answer=answer,
+            )
+        return self._go_to(next_id, answer=answer)
+
+    def _free_text_step(self, state: FlowState, turn: UserTurn) -> Outcome:
+        text = turn.text.strip()
+        short = turn.from_button or turn.word_count <= FREE_TEXT_COMMAND_MAX_WORDS
+        if short and turn.intent == "deny":
+            return self._leave_free_text_step(state, answer=None)
+        if short and turn.intent == "affirm":
+            go_ahead = _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
+            return Outcome(state, [go_ahead])
+        if not text or turn.from_button:
+            return self._reask(state, "Please type what you want to say.", "Please type it.")
+        if state.stage == Stage.tell_more:
+            assert state.question_id is not None
+            question = self.qs.question(state.question_id)
+            assert question.follow_up is not None
+            answer = AnswerToStore(
+                question.follow_up.id, None, text, question.themes, question.cqc
+            )
+        elif state.stage == Stage.feedback:
+            answer = AnswerToStore(FEEDBACK_QUESTION_ID, None, text, (), ())
+        else:
+            themes = self.qs.spec.anything_else.themes
+            answer = AnswerToStore(ANYTHING_ELSE_QUESTION_ID, None, text, themes, ())
+        return self._leave_free_text_step(state, answer=answer)
+
+    def _leave_free_text_step(self, state: FlowState, answer: AnswerToStore | None) -> Outcome:
+        if state.stage == Stage.anything_else:
+            return self._finish(answer)
+        if state.stage == Stage.feedback:
+            thanks = _info("Thank you for telling me. Let's carry on.", "Thank you. Let's carry on.")
+            back = FlowState(Stage.question, state.question_id) if state.question_id else None
+            if back is None:
+                return self._finish(answer)
+            return Outcome(back, [thanks, *self.current_prompts(back)], answer=answer)
+        return self._go_to(state.after_id or END, answer=answer)
+
+    # -- commands ---------------------------------------------------------
+
+    def _is_command(self, state: FlowState, turn: UserTurn) -> bool:
+        if turn.intent not in COMMANDS:
+            return False
+        free_text_step = state.stage in (Stage.tell_more, Stage.feedback, Stage.anything_else)
+        if state.stage == Stage.question:
+            question = self.qs.question(state.question_id or "")
+            free_text_step = question.scale == "free_text"
+        if free_text_step and not turn.from_button:
+            return turn.word_count <= FREE_TEXT_COMMAND_MAX_WORDS
+        return True
+
+    def _command(self, state: FlowState, turn: UserTurn) -> Outcome:
+        intent = turn.intent
+        if intent == "skip":
+            return self._skip(state)
+        if intent in ("stop", "goodbye"):
+            if state.stage == Stage.consent:
+                return self._consent(state, replace(turn, intent="deny"))
+            return self._stop(Ending.stopped)
+        if intent == "withdraw_consent":
+            return self._stop(Ending.withdrawn)
+        if intent == "repeat":
+            return Outcome(state, self.current_prompts(state))
+        if intent == "help":
+            return self._with_note(state, HELP_TEXT, HELP_EASY)
+        if intent == "privacy_question":
+            return self._with_note(state, PRIVACY_TEXT, PRIVACY_EASY)
+        if intent == "bot_challenge":
+            return self._with_note(state, BOT_TEXT, BOT_EASY)
+        if intent == "talk_to_person":
+            outcome = self._with_note(state, PERSON_TEXT, PERSON_EASY)
+            outcome.person_requested = True
+            return outcome
+        if intent == "greet":
+            return self._with_note(state, "Hello again.", "Hello again.")
+        # give_feedback
+        if state.stage == Stage.question:
+            return Outcome(
+                FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()]
+            )
+        if state.stage == Stage.consent:
+            return self._reask(state, "Please press Yes or No first.", "Press Yes or No.")
+        return self._with_note(state, "Please tell me.", "Please tell me.")
+
+    def _skip(self, state: FlowState) -> Outcome:
+        if state.stage == Stage.consent:
+            return self._reask(state, "Please press Yes or No.", "Press Yes or No.")
+        if state.stage == Stage.question and state.question_id:
+            following = self.qs.following(state.question_id)
+            return self._go_to(following.id if following else END)
+        return self._leave_free_text_step(state, answer=None)
+
+    def _stop(self, ending: Ending) -> Outcome:
+        if ending == Ending.withdrawn:
+            text = (
+                "That is fine. I have stopped. A member of staff will help you "
+                "remove the answers you gave."
+            )
+            easy = "OK. I have stopped. Staff will help remove your answers."
+        else:
+            text = (
+                "That is fine, we can stop here. Thank you for your time. The answers you "
+                "gave will help. You can start again any time by saying hello."
+            )
+            easy = "OK, we will stop. Thank you. Say hello to start again."
+        return Outcome(
+            FlowState(Stage.ended),
+            [Prompt("closing", text, easy, (START_AGAIN,))],
+            ending=ending,
+            consent_given=False if ending == Ending.withdrawn else None,
+        )
+
+    def _after_end(self, turn: UserTurn) -> Outcome:
+        # A new check-in (after "hello" or "Start again") is a new conversation,
+        # which the caller starts with begin().
+        return Outcome(FlowState(Stage.ended), [self._ended_prompt()])
+
+    # -- moving on --------------------------------------------------------
+
+    def _next_after(self, question: Question, value: str | None) -> str:
+        if value is not None and value in question.branch:
+            return question.branch[value]
+        following = self.qs.following(question.id)
+        return following.id if following else END
+
+    def _go_to(self, question_id: str, answer: AnswerToStore | None = None) -> Outcome:
+        if question_id == END:
+            return Outcome(
+                FlowState(Stage.anything_else), [self._anything_else_prompt()], answer=answer
+            )
+        question = self.qs.question(question_id)
+        return Outcome(
+            FlowState(Stage.question, question.id), [self._question_prompt(question)], answer=answer
+        )
+
+    def _finish(self, answer: AnswerToStore | None) -> Outcome:
+        closing = self.qs.spec.closing
+        return Outcome(
+            FlowState(Stage.ended),
+            [Prompt("closing", closing.text, closing.easy_read, (START_AGAIN,))],
+            answer=answer,
+            ending=Ending.finished,
+        )
+
+    def _reask(self, state: FlowState, text: str, easy: str) -> Outcome:
+        return self._with_note(state, text, easy)
+
+    def _with_note(self, state: FlowState, text: str, easy: str) -> Outcome:
+        return Outcome(state, [_info(text, easy), *self.current_prompts(state)])
+
+    # -- answer interpretation -------------------------------------------
+
+    def _answer_value(self, question: Question, turn: UserTurn) -> str | None:
+        if question.scale == "free_text":
+            return None
+        if question.scale == "choice":
+            return self._choice_value(question, turn)
+        return SCALE_INTENTS[question.scale].get(turn.intent)
+
+    def _choice_value(self, question: Question, turn: UserTurn) -> str | None:
+        values = {option.value for option in question.options}
+        if turn.choice in values:
+            return turn.choice
+        typed = turn.text.strip().lower()
+        for option in question.options:
+            if typed and (typed == option.value or option.label.lower() in typed):
+                return option.value
+        return None
+
+    # -- prompts ----------------------------------------------------------
+
+    def _consent_prompt(self) -> Prompt:
+        intro = self.qs.spec.intro
+        return Prompt("consent", intro.text, intro.easy_read, (YES_START, NO_THANKS))
+
+    def _question_prompt(self, question: Question) -> Prompt:
+        answers = tuple(
+            Button(option.label, option.pictogram, self._payload(question, option))
+            for option in self.qs.options(question)
+        )
+        return Prompt(
+            "question",
+            question.text,
+            question.easy_read,
+            answers + CONTROL_BUTTONS,
+            question.pictograms,
+            question.id,
+        )
+
+    def _follow_up_prompt(self, follow_up: FollowUp) -> Prompt:
+        return Prompt(
+            "follow_up",
+            follow_up.text,
+            follow_up.easy_read,
+            CONTROL_BUTTONS,
+            ("💬",),
+            follow_up.id,
+        )
+
+    def _feedback_prompt(self) -> Prompt:
+        return Prompt(
+            "follow_up",
+            "I would like to hear it. Please tell me now.",
+            "Please tell me now.",
+            CONTROL_BUTTONS,
+            ("💬",),
+            FEEDBACK_QUESTION_ID,
+        )
+
+    def _anything_else_prompt(self) -> Prompt:
+        wording = self.qs.spec.anything_else
+        return Prompt(
+            "follow_up",
+            wording.text,
+            wording.easy_read,
+            (NOTHING_ELSE, CONTROL_BUTTONS[3]),
+            ("💬",),
+            ANYTHING_ELSE_QUESTION_ID,
+        )
+
+    def _ended_prompt(self) -> Prompt:
+        return _info(
+            "We have finished. Thank you. Say hello or press Start again to do it again.",
+            "We have finished. Press Start again to do it again.",
+            START_AGAIN,
+        )
+
+    @staticmethod
+    def _payload(question: Question, option: ScaleOption) -> str:
+        if question.scale == "choice":
+            return "/inform" + json.dumps({"choice": option.value})
+        intent = {v: k for k, v in SCALE_INTENTS[question.scale].items()}[option.value]
+        return f"/{intent}"
+
+
+def _info(text: str, easy: str, *buttons: Button) -> Prompt:
+    return Prompt("info", text, easy, tuple(buttons))

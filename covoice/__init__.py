@@ -1,0 +1,1 @@
+"""CoVoice: hear the voices of people who use adult social care."""

@@ -1,0 +1,199 @@
+"""Start and stop the three processes: Rasa server, action server, app.
+
+`covoice run`, the end-to-end tests and the benchmark all start the stack
+through this module, so they run the same commands.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from covoice.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = Path(os.environ.get("COVOICE_RASA_BIN", PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"))
+MODEL_PATH = PROJECT_ROOT / "models" / "covoice.tar.gz"
+NLU_DIR = PROJECT_ROOT / "nlu"
+
+
+class StackError(Exception):
+    """A process of the stack could not start."""
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    ready_url: str
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process the same settings."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "COVOICE_DATA_DIR": str(settings.data_dir),
+            "COVOICE_DATABASE_URL": settings.resolved_database_url,
+            "COVOICE_RASA_URL": settings.rasa_url,
+            "COVOICE_QUESTION_SETS_DIR": str(settings.question_sets_dir),
+            "COVOICE_TAXONOMY_PATH": str(settings.taxonomy_path),
+            "COVOICE_DEFAULT_QUESTION_SET": settings.default_question_set,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    log_dir: Path
+    model_path: Path = MODEL_PATH
+    processes: list[Process] = field(default_factory=list)
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.action_port}/webhook"
+
+    def start_action_server(self) -> Process:
+        command = [
+            sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            "--port", str(self.settings.action_port),
+        ]
+        return self._start(
+            "action server", command, f"http://127.0.0.1:{self.settings.action_port}/health"
+        )
+
+    def start_rasa(self) -> Process:
+        if not RASA_BIN.exists():
+            raise StackError(f"Rasa is not installed at {RASA_BIN}. Run 'make setup' first.")
+        if not self.model_path.exists():
+            raise StackError(f"No trained model at {self.model_path}. Run 'make model' first.")
+        env = {
+            "COVOICE_ACTION_URL": self.action_url,
+            "COVOICE_TRACKER_DIALECT": "sqlite",
+            "COVOICE_TRACKER_DB": str(self.settings.tracker_store_path),
+        }
+        command = [
+            str(RASA_BIN), "run", "--enable-api",
+            "--model", str(self.model_path),
+            "--endpoints", str(NLU_DIR / "endpoints.yml"),
+            "--credentials", str(NLU_DIR / "credentials.yml"),
+            "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port),
+        ]
+        return self._start(
+            "Rasa server", command, f"{self.settings.rasa_url}/status", extra_env=env
+        )
+
+    def start_app(self) -> Process:
+        command = [
+            sys.executable, "-m", "uvicorn", "bot.app:asgi_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(self.settings.app_port),
+            "--log-level", "warning",
+        ]
+        return self._start("app", command, f"http://127.0.0.1:{self.settings.app_port}/health")
+
+    def start_all(self, on_progress: Callable[[str], None] = print) -> None:
+        """Start every process and wait until each answers."""
+        for start in (self.start_action_server, self.start_rasa, self.start_app):
+            process = start()
+            on_progress(f"Starting the {process.name} (log: {process.log_path})")
+        for process in self.processes:
+            self.wait_ready(process, on_progress=on_progress)
+
+    def wait_ready(
+        self,
+        process: Process,
+        timeout_seconds: float = 240,
+        on_progress: Callable[[str], None] = print,
+    ) -> None:
+        """Poll the process until it answers; raise with its log if it dies or never does."""
+        started = time.monotonic()
+        last_note = started
+        while time.monotonic() - started < timeout_seconds:
+            if process.popen.poll() is not None:
+                raise StackError(
+                    f"The {process.name} stopped (exit {process.popen.returncode}). "
+                    f"Last lines of {process.log_path}:\n{process.log_tail()}"
+                )
+            if _answers(process.ready_url):
+                on_progress(f"The {process.name} is ready ({time.monotonic() - started:.0f} s)")
+                return
+            if time.monotonic() - last_note > 10:
+                on_progress(f"  still waiting for the {process.name}…")
+                last_note = time.monotonic()
+            time.sleep(0.25)
+        raise StackError(
+            f"The {process.name} did not answer within {timeout_seconds:.0f} s. "
+            f"Last lines of {process.log_path}:\n{process.log_tail()}"
+        )
+
+    def stop(self, name: str | None = None) -> None:
+        """Stop one process by name, or all of them, newest first."""
+        for process in reversed(list(self.processes)):
+            if name is not None and process.name != name:
+                continue
+            _terminate(process.popen)
+            self.processes.remove(process)
+
+    def _start(
+        self, name: str, command: list[str], ready_url: str, extra_env: dict[str, str] | None = None
+    ) -> Process:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name.replace(' ', '-').lower()}.log"
+        env = settings_env(self.settings) | (extra_env or {})
+        with open(log_path, "ab") as log:
+            popen = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                # Own process group: Ctrl-C reaches us, and we stop the children in order.
+                start_new_session=True,
+            )
+        process = Process(name, popen, log_path, ready_url)
+        self.processes.append(process)
+        return process
+
+
+def _answers(url: str) -> bool:
+    try:
+        response = httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return False
+    if response.status_code != 200:
+        return False
+    if url.endswith("/status"):  # Rasa answers /status before its model is loaded
+        return bool(response.json().get("model_file"))
+    return True
+
+
+def _terminate(popen: subprocess.Popen[bytes], grace_seconds: float = 15) -> None:
+    if popen.poll() is not None:
+        return
+    try:
+        os.killpg(popen.pid, signal.SIGTERM)
+        popen.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait()
+    except ProcessLookupError:
+        pass

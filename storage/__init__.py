@@ -1,0 +1,1 @@
+"""The tagged store: models, sessions, repositories and migrations."""

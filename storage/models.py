@@ -1,0 +1,186 @@
+"""The store's tables, as SQLAlchemy 2.0 typed models.
+
+Every export reads these tables: they are the one source of governance evidence.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+    # Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class ConversationStatus(str, enum.Enum):
+    consent_pending = "consent_pending"
+    declined = "declined"
+    in_progress = "in_progress"
+    finished = "finished"
+    stopped = "stopped"
+
+
+class InboundStatus(str, enum.Enum):
+    received = "received"
+    answered = "answered"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    services: Mapped[list[Service]] = relationship(back_populates="provider")
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("provider.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+    provider: Mapped[Provider] = relationship(back_populates="services")
+
+
+class Person(Base):
+    """Someone who uses a service, known only by a reference the service gives."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("service_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
+    ref: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    respondent_role: Mapped[str] = mapped_column(String(32))
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    question_set_version: Mapped[int]
+    status: Mapped[ConversationStatus] = mapped_column(
+        Enum(ConversationStatus, native_enum=False, length=20)
+    )
+    supported_by_staff: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # Set when the person asks to talk to someone; staff alerts read it.
+    person_requested_at: Mapped[datetime | None]
+
+
+class Consent(Base):
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"))
+    given: Mapped[bool]
+    method: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Response(Base):
+    """One answer, tagged to its person, service, question and themes."""
+
+    __tablename__ = "response"
+    # Re-delivery of the same message must not store the answer twice.
+    __table_args__ = (UniqueConstraint("conversation_id", "source_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"))
+    provider_id: Mapped[str] = mapped_column(ForeignKey("provider.id"))
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    respondent_role: Mapped[str] = mapped_column(String(32))
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(64))
+    answer_value: Mapped[str | None] = mapped_column(String(64))
+    free_text: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    cqc_statements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    themes: Mapped[list[ResponseTheme]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResponseTheme.theme_id"
+    )
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return [theme.theme_id for theme in self.themes]
+
+
+class ResponseTheme(Base):
+    """A theme an answer is evidence for; a table so exports can filter by theme in SQL."""
+
+    __tablename__ = "response_theme"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+Index("ix_response_theme_theme", ResponseTheme.theme_id)
+
+
+class InboundMessage(Base):
+    """Every message a channel hands in, kept before Rasa sees it.
+
+    The (sender, message id) key makes re-delivery answer from here instead
+    of moving the conversation on twice.
+    """
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("sender_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[InboundStatus] = mapped_column(
+        Enum(InboundStatus, native_enum=False, length=20)
+    )
+    replies: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,107 @@
+"""Repositories: the only place that writes SQL for the conversation side."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Consent,
+    Conversation,
+    InboundMessage,
+    Person,
+    Provider,
+    Response,
+    Service,
+)
+
+
+class ServiceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, service_id: str) -> Service | None:
+        return self.session.get(Service, service_id)
+
+    def list_all(self) -> list[Service]:
+        return list(self.session.scalars(select(Service).order_by(Service.id)))
+
+    def get_provider(self, provider_id: str) -> Provider | None:
+        return self.session.get(Provider, provider_id)
+
+    def add_provider(self, provider: Provider) -> None:
+        self.session.add(provider)
+
+    def add(self, service: Service) -> None:
+        self.session.add(service)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_or_add(self, service_id: str, ref: str) -> Person:
+        person = self.session.scalar(
+            select(Person).where(Person.service_id == service_id, Person.ref == ref)
+        )
+        if person is None:
+            person = Person(service_id=service_id, ref=ref)
+            self.session.add(person)
+            self.session.flush()
+        return person
+
+
+class ConversationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        return self.session.get(Conversation, conversation_id)
+
+    def add(self, conversation: Conversation) -> None:
+        self.session.add(conversation)
+
+    def add_consent(self, consent: Consent) -> None:
+        self.session.add(consent)
+
+
+class ResponseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, response: Response) -> None:
+        self.session.add(response)
+
+    def find_by_message(self, conversation_id: str, message_id: str) -> Response | None:
+        return self.session.scalar(
+            select(Response).where(
+                Response.conversation_id == conversation_id,
+                Response.source_message_id == message_id,
+            )
+        )
+
+    def for_conversation(self, conversation_id: str) -> list[Response]:
+        return list(
+            self.session.scalars(
+                select(Response)
+                .where(Response.conversation_id == conversation_id)
+                .order_by(Response.id)
+            )
+        )
+
+
+class InboundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, sender_id: str, message_id: str) -> InboundMessage | None:
+        return self.session.scalar(
+            select(InboundMessage).where(
+                InboundMessage.sender_id == sender_id,
+                InboundMessage.message_id == message_id,
+            )
+        )
+
+    def add(self, message: InboundMessage) -> None:
+        self.session.add(message)
+        self.session.flush()

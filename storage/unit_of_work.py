@@ -1,0 +1,55 @@
+"""A unit of work: one session, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import (
+    ConversationRepository,
+    InboundRepository,
+    PersonRepository,
+    ResponseRepository,
+    ServiceRepository,
+)
+
+
+class UnitOfWork:
+    """Use as ``with UnitOfWork(factory) as uow: ...; uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls back.
+    """
+
+    services: ServiceRepository
+    people: PersonRepository
+    conversations: ConversationRepository
+    responses: ResponseRepository
+    inbound: InboundRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.services = ServiceRepository(self.session)
+        self.people = PersonRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.responses = ResponseRepository(self.session)
+        self.inbound = InboundRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,51 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from actions.question_sets import QuestionSet, load_question_set
+from covoice.settings import PROJECT_ROOT
+from covoice.taxonomy import Taxonomy, load_taxonomy
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade_database
+from storage.models import Provider, Service
+from storage.unit_of_work import UnitOfWork
+
+CHECKIN = PROJECT_ROOT / "question_sets" / "lived_experience_checkin.yml"
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy(PROJECT_ROOT / "taxonomy.yml")
+
+
+@pytest.fixture(scope="session")
+def checkin(taxonomy: Taxonomy) -> QuestionSet:
+    return load_question_set(CHECKIN, taxonomy)
+
+
+def seed_service(factory: Callable[[], UnitOfWork], service_id: str = "oak-house") -> None:
+    with factory() as uow:
+        uow.services.add_provider(Provider(id="acme-care", name="Acme Care"))
+        uow.services.add(Service(id=service_id, provider_id="acme-care", name="Oak House"))
+        uow.commit()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'covoice.db'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def unit_of_work(database_url: str) -> Callable[[], UnitOfWork]:
+    """A migrated SQLite store in a temporary folder with one service, oak-house."""
+    sessions = make_session_factory(make_engine(database_url))
+    factory = lambda: UnitOfWork(sessions)  # noqa: E731
+    seed_service(factory)
+    return factory

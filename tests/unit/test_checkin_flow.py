@@ -1,0 +1,268 @@
+"""The check-in flow, driven directly: no Rasa, no store."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.checkin_flow import (
+    CheckinFlow,
+    Ending,
+    FlowState,
+    Outcome,
+    Stage,
+    UserTurn,
+)
+from actions.question_sets import QuestionSet
+
+
+@pytest.fixture
+def flow(checkin: QuestionSet) -> CheckinFlow:
+    return CheckinFlow(checkin)
+
+
+def button(payload: str) -> UserTurn:
+    intent = payload[1:].split("{", 1)[0]
+    choice = None
+    if "{" in payload:
+        import json
+
+        choice = json.loads(payload[payload.index("{") :])["choice"]
+    return UserTurn(intent=intent, text=payload, choice=choice, from_button=True)
+
+
+def typed(intent: str, text: str) -> UserTurn:
+    return UserTurn(intent=intent, text=text)
+
+
+def at(question_id: str) -> FlowState:
+    return FlowState(Stage.question, question_id)
+
+
+def last_question(outcome: Outcome) -> str | None:
+    return outcome.prompts[-1].question_id
+
+
+def test_begin_asks_for_consent_with_yes_and_no_buttons(flow: CheckinFlow) -> None:
+    outcome = flow.begin()
+    assert outcome.state.stage == Stage.consent
+    prompt = outcome.prompts[0]
+    assert prompt.kind == "consent"
+    assert "skip" in prompt.text and "stop" in prompt.text
+    assert [b.payload for b in prompt.buttons] == ["/affirm", "/deny"]
+
+
+def test_consent_yes_asks_first_question_and_records_consent(flow: CheckinFlow) -> None:
+    outcome = flow.handle(FlowState(Stage.consent), button("/affirm"))
+    assert outcome.consent_given is True
+    assert outcome.state == at("feel_safe")
+    assert outcome.prompts[0].kind == "question"
+    assert outcome.answer is None
+
+
+def test_consent_no_ends_politely_and_stores_nothing(flow: CheckinFlow) -> None:
+    outcome = flow.handle(FlowState(Stage.consent), typed("deny", "no thanks"))
+    assert outcome.consent_given is False
+    assert outcome.ending == Ending.declined
+    assert outcome.state.stage == Stage.ended
+    assert outcome.answer is None
+
+
+def test_question_prompt_has_scale_buttons_with_pictograms_then_controls(
+    flow: CheckinFlow,
+) -> None:
+    prompt = flow.current_prompts(at("food"))[0]
+    answers = [b for b in prompt.buttons if b.kind == "answer"]
+    assert [(b.label, b.pictogram, b.payload) for b in answers] == [
+        ("Good", "😊", "/rate_good"),
+        ("Okay", "😐", "/rate_okay"),
+        ("Not good", "☹️", "/rate_bad"),
+    ]
+    assert [b.label for b in prompt.buttons if b.kind == "control"] == [
+        "Skip",
+        "Repeat",
+        "Help",
+        "Stop",
+    ]
+    assert prompt.pictograms == ("🍽️",)
+
+
+def test_yes_answer_is_stored_with_themes_and_moves_on(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("feel_safe"), button("/affirm"))
+    assert outcome.answer is not None
+    assert outcome.answer.question_id == "feel_safe"
+    assert outcome.answer.answer_value == "yes"
+    assert outcome.answer.free_text is None
+    assert outcome.answer.themes == ("safety",)
+    assert "Safe: Safeguarding" in outcome.answer.cqc
+    assert outcome.state == at("listened_to")
+
+
+def test_typed_answer_keeps_the_words_as_free_text(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("rate_good", "the food is lovely"))
+    assert outcome.answer is not None
+    assert outcome.answer.answer_value == "good"
+    assert outcome.answer.free_text == "the food is lovely"
+
+
+def test_skip_moves_to_next_question_and_stores_nothing(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("feel_safe"), button("/skip"))
+    assert outcome.answer is None
+    assert outcome.state == at("listened_to")
+
+
+def test_not_good_asks_tell_me_more_then_stores_it_under_the_follow_up_id(
+    flow: CheckinFlow,
+) -> None:
+    first = flow.handle(at("food"), button("/rate_bad"))
+    assert first.answer is not None and first.answer.answer_value == "bad"
+    assert first.state == FlowState(Stage.tell_more, "food", after_id="home")
+    assert first.prompts[0].question_id == "food_more"
+    second = flow.handle(first.state, typed("inform", "more hot dinners and less pasta"))
+    assert second.answer is not None
+    assert second.answer.question_id == "food_more"
+    assert second.answer.free_text == "more hot dinners and less pasta"
+    assert second.answer.themes == ("food_drink",)
+    assert second.state == at("home")
+
+
+def test_long_story_in_tell_me_more_is_an_answer_even_if_it_sounds_like_stop(
+    flow: CheckinFlow,
+) -> None:
+    state = FlowState(Stage.tell_more, "feel_safe", after_id="listened_to")
+    outcome = flow.handle(state, typed("stop", "they never stop shouting at night in the hall"))
+    assert outcome.ending is None
+    assert outcome.answer is not None
+    assert outcome.answer.question_id == "feel_safe_more"
+
+
+def test_short_no_in_tell_me_more_moves_on_without_storing(flow: CheckinFlow) -> None:
+    state = FlowState(Stage.tell_more, "food", after_id="home")
+    outcome = flow.handle(state, typed("deny", "no"))
+    assert outcome.answer is None
+    assert outcome.state == at("home")
+
+
+def test_branch_after_not_good_activities_leaves_out_the_favourites(flow: CheckinFlow) -> None:
+    first = flow.handle(at("activities"), button("/rate_bad"))
+    assert first.state.after_id == "family_friends"
+    second = flow.handle(first.state, button("/skip"))
+    assert second.state == at("family_friends")
+
+
+def test_good_activities_goes_on_to_the_favourites(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("activities"), button("/rate_good"))
+    assert outcome.state == at("favourite_activity")
+
+
+def test_choice_by_button_and_by_typed_label(flow: CheckinFlow) -> None:
+    pressed = flow.handle(at("favourite_activity"), button('/inform{"choice": "cooking"}'))
+    assert pressed.answer is not None and pressed.answer.answer_value == "cooking"
+    said = flow.handle(at("favourite_activity"), typed("inform", "I like music best"))
+    assert said.answer is not None and said.answer.answer_value == "music"
+    assert said.answer.free_text == "I like music best"
+
+
+def test_free_text_where_buttons_are_offered_is_stored_without_a_value(
+    flow: CheckinFlow,
+) -> None:
+    outcome = flow.handle(at("home"), typed("inform", "my radiator has been broken for weeks"))
+    assert outcome.answer is not None
+    assert outcome.answer.answer_value is None
+    assert outcome.answer.free_text == "my radiator has been broken for weeks"
+    assert outcome.state == at("one_change")
+
+
+def test_unrecognised_message_asks_again_gently_with_the_buttons(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("nlu_fallback", "🎉🎉"))
+    assert outcome.answer is None
+    assert outcome.state == at("food")
+    assert "did not understand" in outcome.prompts[0].text
+    assert outcome.prompts[-1].question_id == "food"
+    assert any(b.payload == "/rate_good" for b in outcome.prompts[-1].buttons)
+
+
+def test_answer_from_another_scale_is_asked_again(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("feel_safe"), typed("rate_good", "good"))
+    assert outcome.answer is None
+    assert last_question(outcome) == "feel_safe"
+
+
+@pytest.mark.parametrize(
+    ("intent", "words"),
+    [
+        ("help", "press a button"),
+        ("privacy_question", "manager"),
+        ("bot_challenge", "computer"),
+        ("talk_to_person", "member of staff"),
+    ],
+)
+def test_side_questions_answer_then_carry_on_with_the_same_question(
+    flow: CheckinFlow, intent: str, words: str
+) -> None:
+    outcome = flow.handle(at("staff_kind"), typed(intent, "?"))
+    assert words in outcome.prompts[0].text.lower()
+    assert outcome.state == at("staff_kind")
+    assert last_question(outcome) == "staff_kind"
+    assert outcome.answer is None
+    assert outcome.person_requested is (intent == "talk_to_person")
+
+
+def test_repeat_gives_the_same_question_again(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("staff_kind"), typed("repeat", "pardon"))
+    assert outcome.prompts == flow.current_prompts(at("staff_kind"))
+
+
+def test_stop_ends_and_says_the_answers_still_count(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("stop", "stop"))
+    assert outcome.ending == Ending.stopped
+    assert outcome.state.stage == Stage.ended
+    assert "answers you gave will help" in outcome.prompts[0].text
+
+
+def test_withdraw_consent_stops_and_records_withdrawal(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("withdraw_consent", "delete what i said"))
+    assert outcome.ending == Ending.withdrawn
+    assert outcome.consent_given is False
+
+
+def test_give_feedback_mid_way_takes_the_words_then_returns_to_the_question(
+    flow: CheckinFlow,
+) -> None:
+    asked = flow.handle(at("food"), typed("give_feedback", "i want to complain"))
+    assert asked.state == FlowState(Stage.feedback, "food")
+    told = flow.handle(asked.state, typed("inform", "the minibus is always late"))
+    assert told.answer is not None and told.answer.question_id == "feedback"
+    assert told.state == at("food")
+    assert last_question(told) == "food"
+
+
+def test_whole_check_in_ends_with_anything_else_and_thanks(
+    flow: CheckinFlow, checkin: QuestionSet
+) -> None:
+    state = flow.handle(FlowState(Stage.consent), button("/affirm")).state
+    answers = []
+    while state.stage == Stage.question:
+        question = checkin.question(state.question_id or "")
+        if question.scale == "free_text":
+            turn = typed("inform", "more trips to the seaside")
+        elif question.scale == "choice":
+            turn = button('/inform{"choice": "music"}')
+        elif question.scale == "scale3":
+            turn = button("/rate_good")
+        else:
+            turn = button("/affirm")
+        outcome = flow.handle(state, turn)
+        answers.append(outcome.answer)
+        state = outcome.state
+    assert state.stage == Stage.anything_else
+    assert len(answers) == len(checkin.spec.questions)
+    last = flow.handle(state, typed("inform", "thank you for asking me about things"))
+    assert last.answer is not None and last.answer.question_id == "anything_else"
+    assert last.ending == Ending.finished
+    assert "what we change" in last.prompts[0].text
+
+
+def test_after_the_end_a_message_gets_a_start_again_button(flow: CheckinFlow) -> None:
+    outcome = flow.handle(FlowState(Stage.ended), typed("rate_good", "good"))
+    assert outcome.state.stage == Stage.ended
+    assert outcome.prompts[0].buttons[0].payload == "/greet"
