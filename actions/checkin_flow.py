@@ -50,6 +50,8 @@ COMMANDS = frozenset(
 # In a free-text step a long typed message is the answer, whatever it sounds
 # like: "they never stop shouting" must not stop the conversation.
 FREE_TEXT_COMMAND_MAX_WORDS = 6
+# A typed answer this short is only the answer; longer ones keep their words.
+SHORT_ANSWER_WORDS = 3
 SCALE_INTENTS = {
     "scale3": {"rate_good": "good", "rate_okay": "okay", "rate_bad": "bad"},
     "yes_no_unsure": {"affirm": "yes", "deny": "no", "unsure": "unsure"},
@@ -229,6 +231,8 @@ class CheckinFlow:
         question = self.qs.question(state.question_id)
         value = self._answer_value(question, turn)
         typed = None if turn.from_button else turn.text.strip() or None
+        if value is not None and typed is not None and len(typed.split()) <= SHORT_ANSWER_WORDS:
+            typed = None  # "yes", "its ok", "😊": the value says it all
         if value is None and question.scale != "free_text":
             if turn.intent != "inform" or typed is None:
                 return self._reask(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)

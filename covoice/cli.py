@@ -250,3 +250,5 @@ def _day(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         _fail(f"{option} must be a day written YYYY-MM-DD, e.g. 2026-11-23 (got '{value}').")
+if __name__ == "__main__":
+    app()

@@ -63,7 +63,7 @@ def responses_csv(rows: Sequence[ResponseRow], person: PersonLabel) -> bytes:
         record = _record(row, person)
         record["themes"] = "; ".join(row.themes)
         record["cqc_statements"] = "; ".join(row.cqc_statements)
-        writer.writerow({key: "" if value is None else value for key, value in record.items()})
+        writer.writerow({key: _cell(value) for key, value in record.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -80,6 +80,15 @@ def responses_jsonl(rows: Sequence[ResponseRow], person: PersonLabel) -> bytes:
     return "".join(
         json.dumps(_record(row, person), ensure_ascii=False) + "\n" for row in rows
     ).encode("utf-8")
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 FORMATS = {"csv": responses_csv, "jsonl": responses_jsonl}

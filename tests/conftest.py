@@ -49,3 +49,10 @@ def unit_of_work(database_url: str) -> Callable[[], UnitOfWork]:
     factory = lambda: UnitOfWork(sessions)  # noqa: E731
     seed_service(factory)
     return factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Everything under tests/e2e starts real servers; `make test-fast` leaves it out.
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)

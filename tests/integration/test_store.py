@@ -33,7 +33,7 @@ def test_answer_is_stored_with_its_tags(
     recorder.record(
         conversation_id, flow.handle(FlowState(Stage.consent), _press("/affirm")), "m1"
     )
-    outcome = flow.handle(FlowState(Stage.question, "staff_kind"), _type("rate_okay", "its ok"))
+    outcome = flow.handle(FlowState(Stage.question, "staff_kind"), _type("rate_okay", "its ok i suppose really"))
     assert recorder.record(conversation_id, outcome, "m2") is True
 
     with unit_of_work() as uow:
@@ -50,7 +50,7 @@ def test_answer_is_stored_with_its_tags(
         assert response.question_set_id == "lived_experience_checkin"
         assert response.question_id == "staff_kind"
         assert response.answer_value == "okay"
-        assert response.free_text == "its ok"
+        assert response.free_text == "its ok i suppose really"
         assert response.channel == "term"
         assert response.theme_ids == ["dignity_respect", "staff_consistency"]
         assert "Caring: Kindness, compassion and dignity" in response.cqc_statements

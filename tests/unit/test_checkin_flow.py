@@ -266,3 +266,9 @@ def test_after_the_end_a_message_gets_a_start_again_button(flow: CheckinFlow) ->
     outcome = flow.handle(FlowState(Stage.ended), typed("rate_good", "good"))
     assert outcome.state.stage == Stage.ended
     assert outcome.prompts[0].buttons[0].payload == "/greet"
+
+
+def test_short_typed_answer_is_only_the_value(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("rate_good", "😊"))
+    assert outcome.answer is not None
+    assert (outcome.answer.answer_value, outcome.answer.free_text) == ("good", None)

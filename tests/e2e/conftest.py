@@ -1,0 +1,122 @@
+"""End-to-end fixtures: the real Rasa server and action server, on free ports.
+
+The stack is started once per test session (Rasa takes about 25 s to load
+its model); each test talks as a new person, so tests do not share a
+conversation.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from covoice.settings import Settings
+from covoice.stack import MODEL_PATH, RASA_BIN, Stack
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade_database
+from storage.unit_of_work import UnitOfWork
+from tests.conftest import seed_service
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stack_settings(data_dir: Path) -> Settings:
+    rasa_port = free_port()
+    return Settings(
+        data_dir=data_dir,
+        rasa_port=rasa_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_port=free_port(),
+        app_port=free_port(),
+        pseudonym_key="end-to-end-test-key",
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not RASA_BIN.exists() or not MODEL_PATH.exists():
+        pytest.fail("The end-to-end tests need the Rasa venv and model: run 'make setup'.")
+    data_dir = tmp_path_factory.mktemp("stack")
+    settings = stack_settings(data_dir)
+    upgrade_database(settings.resolved_database_url)
+    seed_service(store_of(settings))
+    running = Stack(settings, log_dir=data_dir / "logs")
+    try:
+        for process in (running.start_action_server(), running.start_rasa()):
+            running.wait_ready(process, on_progress=lambda _: None)
+        yield running
+    finally:
+        running.stop()
+
+
+def store_of(settings: Settings) -> Callable[[], UnitOfWork]:
+    sessions = make_session_factory(make_engine(settings.resolved_database_url))
+    return lambda: UnitOfWork(sessions)
+
+
+@pytest.fixture(scope="session")
+def store(stack: Stack) -> Callable[[], UnitOfWork]:
+    return store_of(stack.settings)
+
+
+@pytest.fixture(scope="session")
+def app_client(stack: Stack) -> Iterator[TestClient]:
+    with TestClient(create_app(stack.settings)) as client:
+        yield client
+
+
+@dataclass
+class Chatter:
+    """One person talking to the app's chat endpoint."""
+
+    client: TestClient
+    service: str = "oak-house"
+    person: str = "resident-7"
+    sender: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    channel: str = "test"
+
+    @property
+    def sender_id(self) -> str:
+        return f"{self.channel}:{self.sender}"
+
+    def say(self, text: str, message_id: str | None = None) -> list[dict[str, Any]]:
+        response = self.client.post(
+            "/api/chat",
+            json={
+                "channel": self.channel,
+                "sender": self.sender,
+                "text": text,
+                "service": self.service,
+                "person": self.person,
+                "message_id": message_id or uuid.uuid4().hex,
+            },
+        )
+        assert response.status_code == 200, response.text
+        replies: list[dict[str, Any]] = response.json()["replies"]
+        assert replies, "the person must never be left without an answer"
+        return replies
+
+
+def asked(replies: list[dict[str, Any]]) -> str | None:
+    """The question (or follow-up) the last reply asks."""
+    return replies[-1]["question_id"]
+
+
+def payloads(reply: dict[str, Any]) -> list[str]:
+    return [button["payload"] for button in reply["buttons"]]
+
+
+@pytest.fixture
+def chatter(app_client: TestClient) -> Chatter:
+    return Chatter(app_client)
