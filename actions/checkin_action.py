@@ -153,9 +153,7 @@ def flow_state(tracker: Tracker) -> FlowState | None:
     stage = tracker.get_slot(SLOT_STAGE)
     if not stage:
         return None
-    return FlowState(
-        Stage(stage), tracker.get_slot(SLOT_QUESTION), tracker.get_slot(SLOT_AFTER)
-    )
+    return FlowState(Stage(stage), tracker.get_slot(SLOT_QUESTION), tracker.get_slot(SLOT_AFTER))
 
 
 def sender_from(sender_id: str, message: dict[str, Any]) -> Sender:

@@ -69,7 +69,9 @@ PRIVACY_TEXT = (
     "We do not put your name on anything we share. You will not get in trouble for "
     "anything you say. You can skip or stop at any time."
 )
-PRIVACY_EASY = "The manager reads your answers. We do not share your name. You will not get in trouble."
+PRIVACY_EASY = (
+    "The manager reads your answers. We do not share your name. You will not get in trouble."
+)
 PERSON_TEXT = (
     "I will let a member of staff know you want to talk to someone. "
     "You can also ask any member of staff now."
@@ -263,9 +265,7 @@ class CheckinFlow:
             assert state.question_id is not None
             question = self.qs.question(state.question_id)
             assert question.follow_up is not None
-            answer = AnswerToStore(
-                question.follow_up.id, None, text, question.themes, question.cqc
-            )
+            answer = AnswerToStore(question.follow_up.id, None, text, question.themes, question.cqc)
         elif state.stage == Stage.feedback:
             answer = AnswerToStore(FEEDBACK_QUESTION_ID, None, text, (), ())
         else:
@@ -277,7 +277,9 @@ class CheckinFlow:
         if state.stage == Stage.anything_else:
             return self._finish(answer)
         if state.stage == Stage.feedback:
-            thanks = _info("Thank you for telling me. Let's carry on.", "Thank you. Let's carry on.")
+            thanks = _info(
+                "Thank you for telling me. Let's carry on.", "Thank you. Let's carry on."
+            )
             back = FlowState(Stage.question, state.question_id) if state.question_id else None
             if back is None:
                 return self._finish(answer)
@@ -323,9 +325,7 @@ class CheckinFlow:
             return self._with_note(state, "Hello again.", "Hello again.")
         # give_feedback
         if state.stage == Stage.question:
-            return Outcome(
-                FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()]
-            )
+            return Outcome(FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()])
         if state.stage == Stage.consent:
             return self._reask(state, "Please press Yes or No first.", "Press Yes or No.")
         return self._with_note(state, "Please tell me.", "Please tell me.")

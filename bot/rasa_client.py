@@ -23,7 +23,12 @@ class RasaClient:
         Raises:
             RasaUnavailable: the server could not be reached or failed.
         """
-        body = {"sender": sender_id, "message": text, "input_channel": channel, "metadata": metadata}
+        body = {
+            "sender": sender_id,
+            "message": text,
+            "input_channel": channel,
+            "metadata": metadata,
+        }
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()

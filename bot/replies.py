@@ -62,7 +62,9 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
                     kind=custom.get("kind", "info"),
                     pictograms=tuple(custom.get("pictograms") or ()),
                     buttons=tuple(
-                        ReplyButton(b["label"], b["pictogram"], b["payload"], b.get("kind", "answer"))
+                        ReplyButton(
+                            b["label"], b["pictogram"], b["payload"], b.get("kind", "answer")
+                        )
                         for b in custom.get("buttons") or ()
                     ),
                     question_id=custom.get("question_id"),

@@ -22,11 +22,14 @@ def render(reply: Reply, easy_read: bool) -> tuple[str, list[ReplyButton]]:
     controls = [b for b in buttons if b.kind != "answer"]
     ordered = answers + controls
     if answers:
-        lines.append("   " + "   ".join(f"[{i}] {b.pictogram} {b.label}" for i, b in enumerate(answers, 1)))
+        lines.append(
+            "   " + "   ".join(f"[{i}] {b.pictogram} {b.label}" for i, b in enumerate(answers, 1))
+        )
     if controls:
         start = len(answers) + 1
         lines.append(
-            "   " + "   ".join(f"[{i}] {b.pictogram} {b.label}" for i, b in enumerate(controls, start))
+            "   "
+            + "   ".join(f"[{i}] {b.pictogram} {b.label}" for i, b in enumerate(controls, start))
         )
     return "\n".join(lines), ordered
 

@@ -85,7 +85,9 @@ def service_list() -> None:
     with _unit_of_work(_settings())() as uow:
         services = uow.services.list_all()
         if not services:
-            typer.echo("No services yet. Add one with: covoice service add ID --name ... --provider-id ...")
+            typer.echo(
+                "No services yet. Add one with: covoice service add ID --name ... --provider-id ..."
+            )
         for service in services:
             typer.echo(f"{service.id}\t{service.name}\t(provider: {service.provider_id})")
 
@@ -113,8 +115,12 @@ def question_sets_check(
 @app.command("chat")
 def chat(
     service: Annotated[str, typer.Option(help="Id of the service the person uses")],
-    person: Annotated[str | None, typer.Option(help="The person's reference at the service")] = None,
-    role: Annotated[str, typer.Option(help="person, family, advocate or staff_supported")] = "person",
+    person: Annotated[
+        str | None, typer.Option(help="The person's reference at the service")
+    ] = None,
+    role: Annotated[
+        str, typer.Option(help="person, family, advocate or staff_supported")
+    ] = "person",
     easy_read: Annotated[bool, typer.Option(help="Show the easy-read wording")] = False,
 ) -> None:
     """Hold a check-in in this terminal, through the Rasa server."""
@@ -250,5 +256,7 @@ def _day(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         _fail(f"{option} must be a day written YYYY-MM-DD, e.g. 2026-11-23 (got '{value}').")
+
+
 if __name__ == "__main__":
     app()

@@ -73,8 +73,13 @@ class Stack:
 
     def start_action_server(self) -> Process:
         command = [
-            sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-            "--port", str(self.settings.action_port),
+            sys.executable,
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(self.settings.action_port),
         ]
         return self._start(
             "action server", command, f"http://127.0.0.1:{self.settings.action_port}/health"
@@ -91,11 +96,19 @@ class Stack:
             "COVOICE_TRACKER_DB": str(self.settings.tracker_store_path),
         }
         command = [
-            str(RASA_BIN), "run", "--enable-api",
-            "--model", str(self.model_path),
-            "--endpoints", str(NLU_DIR / "endpoints.yml"),
-            "--credentials", str(NLU_DIR / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port),
+            str(RASA_BIN),
+            "run",
+            "--enable-api",
+            "--model",
+            str(self.model_path),
+            "--endpoints",
+            str(NLU_DIR / "endpoints.yml"),
+            "--credentials",
+            str(NLU_DIR / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.settings.rasa_port),
         ]
         return self._start(
             "Rasa server", command, f"{self.settings.rasa_url}/status", extra_env=env
@@ -103,9 +116,17 @@ class Stack:
 
     def start_app(self) -> Process:
         command = [
-            sys.executable, "-m", "uvicorn", "bot.app:asgi_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(self.settings.app_port),
-            "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bot.app:asgi_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.settings.app_port),
+            "--log-level",
+            "warning",
         ]
         return self._start("app", command, f"http://127.0.0.1:{self.settings.app_port}/health")
 

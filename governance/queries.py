@@ -59,7 +59,9 @@ def responses_between(
         query = query.where(Response.service_id == service_id)
     if theme_id:
         query = query.where(
-            Response.id.in_(select(ResponseTheme.response_id).where(ResponseTheme.theme_id == theme_id))
+            Response.id.in_(
+                select(ResponseTheme.response_id).where(ResponseTheme.theme_id == theme_id)
+            )
         )
     return [
         ResponseRow(

@@ -179,8 +179,6 @@ class InboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[InboundStatus] = mapped_column(
-        Enum(InboundStatus, native_enum=False, length=20)
-    )
+    status: Mapped[InboundStatus] = mapped_column(Enum(InboundStatus, native_enum=False, length=20))
     replies: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -45,7 +45,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # Closing rolls back anything not committed; objects already loaded stay readable.
         self.session.close()
 
     def commit(self) -> None:

@@ -7,7 +7,7 @@ from alembic import context
 from storage.database import make_engine
 from storage.models import Base
 
-url = context.config.get_main_option("sqlalchemy.url")
+url: str = context.config.get_main_option("sqlalchemy.url") or ""
 if not url:
     from covoice.settings import load_settings
 

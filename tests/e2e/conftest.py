@@ -25,6 +25,7 @@ from storage.migrate import upgrade_database
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import seed_service
 
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -30,10 +30,10 @@ def test_answer_is_stored_with_its_tags(
     recorder = CheckinRecorder(unit_of_work)
     flow = CheckinFlow(checkin)
     conversation_id = recorder.start_conversation(SENDER, checkin)
-    recorder.record(
-        conversation_id, flow.handle(FlowState(Stage.consent), _press("/affirm")), "m1"
+    recorder.record(conversation_id, flow.handle(FlowState(Stage.consent), _press("/affirm")), "m1")
+    outcome = flow.handle(
+        FlowState(Stage.question, "staff_kind"), _type("rate_okay", "its ok i suppose really")
     )
-    outcome = flow.handle(FlowState(Stage.question, "staff_kind"), _type("rate_okay", "its ok i suppose really"))
     assert recorder.record(conversation_id, outcome, "m2") is True
 
     with unit_of_work() as uow:

@@ -73,5 +73,5 @@ def test_pseudonym_is_stable_and_hides_the_reference() -> None:
 def test_csv_cell_that_looks_like_a_formula_is_made_harmless() -> None:
     from dataclasses import replace
 
-    row = replace(ROWS[1], free_text="=HYPERLINK(\"http://x\")")
+    row = replace(ROWS[1], free_text='=HYPERLINK("http://x")')
     assert b"'=HYPERLINK" in responses_csv([row], label)
