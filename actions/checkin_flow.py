@@ -50,6 +50,8 @@ COMMANDS = frozenset(
 # In a free-text step a long typed message is the answer, whatever it sounds
 # like: "they never stop shouting" must not stop the conversation.
 FREE_TEXT_COMMAND_MAX_WORDS = 6
+# A typed message of this many words that fits no answer is kept as free text.
+STORY_MIN_WORDS = 3
 # A typed answer this short is only the answer; longer ones keep their words.
 SHORT_ANSWER_WORDS = 3
 SCALE_INTENTS = {
@@ -235,9 +237,8 @@ class CheckinFlow:
         typed = None if turn.from_button else turn.text.strip() or None
         if value is not None and typed is not None and len(typed.split()) <= SHORT_ANSWER_WORDS:
             typed = None  # "yes", "its ok", "😊": the value says it all
-        if value is None and question.scale != "free_text":
-            if turn.intent != "inform" or typed is None:
-                return self._reask(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
+        if value is None and question.scale != "free_text" and not _is_story(turn):
+            return self._reask(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
         if question.scale == "free_text" and typed is None:
             return self._reask(state, "Please type your answer.", "Please type your answer.")
         answer = AnswerToStore(question.id, value, typed, question.themes, question.cqc)
@@ -479,6 +480,18 @@ class CheckinFlow:
             return "/inform" + json.dumps({"choice": option.value})
         intent = {v: k for k, v in SCALE_INTENTS[question.scale].items()}[option.value]
         return f"/{intent}"
+
+
+def _is_story(turn: UserTurn) -> bool:
+    """Typed words that answer in their own way: kept as free text, not asked again.
+
+    Rasa's "inform", or any typed message of a few real words ("they talk over
+    me"); emoji, one or two words or a key-mash that fits no answer is asked again.
+    """
+    if turn.from_button:
+        return False
+    words = [word for word in turn.text.split() if any(ch.isalpha() for ch in word)]
+    return (turn.intent == "inform" and bool(words)) or len(words) >= STORY_MIN_WORDS
 
 
 def _info(text: str, easy: str, *buttons: Button) -> Prompt:

@@ -127,6 +127,9 @@ class Stack:
             str(self.settings.app_port),
             "--log-level",
             "warning",
+            # No websockets: rasa-sdk pins websockets 10, which uvicorn's support cannot load.
+            "--ws",
+            "none",
         ]
         return self._start("app", command, f"http://127.0.0.1:{self.settings.app_port}/health")
 

@@ -54,7 +54,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     seed_service(store_of(settings))
     running = Stack(settings, log_dir=data_dir / "logs")
     try:
-        for process in (running.start_action_server(), running.start_rasa()):
+        started = (running.start_action_server(), running.start_rasa(), running.start_app())
+        for process in started:
             running.wait_ready(process, on_progress=lambda _: None)
         yield running
     finally:

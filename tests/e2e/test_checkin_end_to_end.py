@@ -25,6 +25,14 @@ def test_rasa_and_rasa_sdk_versions_speak_to_each_other(stack: Stack) -> None:
     # The conversation tests below only pass if the server called this SDK's actions.
 
 
+def test_app_process_answers_over_http(stack: Stack) -> None:
+    base = f"http://127.0.0.1:{stack.settings.app_port}"
+    assert httpx.get(f"{base}/health").json() == {"status": "ok", "rasa_ready": True}
+    body = {"channel": "test", "sender": "http-1", "text": "hello", "service": "oak-house"}
+    replies = httpx.post(f"{base}/api/chat", json=body, timeout=30).json()["replies"]
+    assert replies[-1]["kind"] == "consent"
+
+
 def test_whole_check_in_is_stored_with_its_tags(
     chatter: Chatter, store: Callable[[], UnitOfWork], stack: Stack
 ) -> None:

@@ -187,6 +187,23 @@ def test_answer_from_another_scale_is_asked_again(flow: CheckinFlow) -> None:
     assert last_question(outcome) == "feel_safe"
 
 
+@pytest.mark.parametrize("intent", ["nlu_fallback", "affirm", "deny"])
+def test_a_few_typed_words_that_fit_no_button_are_kept_as_free_text(
+    flow: CheckinFlow, intent: str
+) -> None:
+    outcome = flow.handle(at("staff_kind"), typed(intent, "they talk over me"))
+    assert outcome.answer is not None
+    assert (outcome.answer.answer_value, outcome.answer.free_text) == (None, "they talk over me")
+    assert outcome.state == at("own_choices")
+
+
+@pytest.mark.parametrize("text", ["asdkjh qwe", "🎉 🎉 🎉 🎉", "hmm"])
+def test_key_mash_and_emoji_are_asked_again(flow: CheckinFlow, text: str) -> None:
+    outcome = flow.handle(at("staff_kind"), typed("nlu_fallback", text))
+    assert outcome.answer is None
+    assert outcome.state == at("staff_kind")
+
+
 @pytest.mark.parametrize(
     ("intent", "words"),
     [
