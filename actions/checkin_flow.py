@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from actions.question_sets import END, FollowUp, Question, QuestionSet
 from covoice.taxonomy import ScaleOption
@@ -151,7 +151,6 @@ class Outcome:
     consent_given: bool | None = None
     ending: Ending | None = None
     person_requested: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 CONTROL_BUTTONS = (
@@ -228,7 +227,7 @@ class CheckinFlow:
                 consent_given=False,
                 ending=Ending.declined,
             )
-        return self._reask(state, "Please press Yes or No.", "Press Yes or No.")
+        return self._with_note(state, "Please press Yes or No.", "Press Yes or No.")
 
     def _answer(self, state: FlowState, turn: UserTurn) -> Outcome:
         assert state.question_id is not None
@@ -238,9 +237,9 @@ class CheckinFlow:
         if value is not None and typed is not None and len(typed.split()) <= SHORT_ANSWER_WORDS:
             typed = None  # "yes", "its ok", "😊": the value says it all
         if value is None and question.scale != "free_text" and not _is_story(turn):
-            return self._reask(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
+            return self._with_note(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
         if question.scale == "free_text" and typed is None:
-            return self._reask(state, "Please type your answer.", "Please type your answer.")
+            return self._with_note(state, "Please type your answer.", "Please type your answer.")
         answer = AnswerToStore(question.id, value, typed, question.themes, question.cqc)
         next_id = self._next_after(question, value)
         follow_up = question.follow_up
@@ -261,7 +260,7 @@ class CheckinFlow:
             go_ahead = _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
             return Outcome(state, [go_ahead])
         if not text or turn.from_button:
-            return self._reask(state, "Please type what you want to say.", "Please type it.")
+            return self._with_note(state, "Please type what you want to say.", "Please type it.")
         if state.stage == Stage.tell_more:
             assert state.question_id is not None
             question = self.qs.question(state.question_id)
@@ -328,12 +327,12 @@ class CheckinFlow:
         if state.stage == Stage.question:
             return Outcome(FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()])
         if state.stage == Stage.consent:
-            return self._reask(state, "Please press Yes or No first.", "Press Yes or No.")
+            return self._with_note(state, "Please press Yes or No first.", "Press Yes or No.")
         return self._with_note(state, "Please tell me.", "Please tell me.")
 
     def _skip(self, state: FlowState) -> Outcome:
         if state.stage == Stage.consent:
-            return self._reask(state, "Please press Yes or No.", "Press Yes or No.")
+            return self._with_note(state, "Please press Yes or No.", "Press Yes or No.")
         if state.stage == Stage.question and state.question_id:
             following = self.qs.following(state.question_id)
             return self._go_to(following.id if following else END)
@@ -390,9 +389,6 @@ class CheckinFlow:
             answer=answer,
             ending=Ending.finished,
         )
-
-    def _reask(self, state: FlowState, text: str, easy: str) -> Outcome:
-        return self._with_note(state, text, easy)
 
     def _with_note(self, state: FlowState, text: str, easy: str) -> Outcome:
         return Outcome(state, [_info(text, easy), *self.current_prompts(state)])

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from covoice.settings import PROJECT_ROOT, Settings
-from covoice.stack import RASA_BIN, Stack
+from covoice.settings import PROJECT_ROOT
+from covoice.stack import RASA_BIN, Stack, private_settings
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade_database
 from storage.models import Provider, Service
@@ -171,29 +171,13 @@ def time_training(work: Path) -> float:
     return time.perf_counter() - started
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, help="Markdown file to write the results to")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="covoice-bench-"))
-    rasa_port = free_port()
-    settings = Settings(
-        data_dir=work,
-        rasa_port=rasa_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_port=free_port(),
-        app_port=free_port(),
-        pseudonym_key="bench",
-    )
+    settings = private_settings(work, pseudonym_key="bench")
     upgrade_database(settings.resolved_database_url)
     sessions = make_session_factory(make_engine(settings.resolved_database_url))
     with UnitOfWork(sessions) as uow:

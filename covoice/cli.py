@@ -204,6 +204,7 @@ def run(
     from storage.migrate import upgrade_database
 
     settings = _settings()
+    question_sets_check(None)  # a broken set is reported now, not mid-conversation
     upgrade_database(settings.resolved_database_url)
     if demo_service:
         service_add(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -196,6 +197,26 @@ class Stack:
         process = Process(name, popen, log_path, ready_url)
         self.processes.append(process)
         return process
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on just now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def private_settings(data_dir: Path, pseudonym_key: str) -> Settings:
+    """Settings for a stack of its own (tests, benchmark): its own store and free ports."""
+    rasa_port = free_port()
+    return Settings(
+        data_dir=data_dir,
+        rasa_port=rasa_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_port=free_port(),
+        app_port=free_port(),
+        pseudonym_key=pseudonym_key,
+    )
 
 
 def _answers(url: str) -> bool:

@@ -7,11 +7,9 @@ conversation.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,29 +17,11 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from covoice.settings import Settings
-from covoice.stack import MODEL_PATH, RASA_BIN, Stack
+from covoice.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade_database
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import seed_service
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def stack_settings(data_dir: Path) -> Settings:
-    rasa_port = free_port()
-    return Settings(
-        data_dir=data_dir,
-        rasa_port=rasa_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_port=free_port(),
-        app_port=free_port(),
-        pseudonym_key="end-to-end-test-key",
-    )
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not RASA_BIN.exists() or not MODEL_PATH.exists():
         pytest.fail("The end-to-end tests need the Rasa venv and model: run 'make setup'.")
     data_dir = tmp_path_factory.mktemp("stack")
-    settings = stack_settings(data_dir)
+    settings = private_settings(data_dir, pseudonym_key="end-to-end-test-key")
     upgrade_database(settings.resolved_database_url)
     seed_service(store_of(settings))
     running = Stack(settings, log_dir=data_dir / "logs")

@@ -1,0 +1,155 @@
+"""The command line against a real store: exports and clear errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from actions.checkin_flow import CheckinFlow, FlowState, Stage, UserTurn
+from actions.checkin_recording import CheckinRecorder, Sender
+from actions.question_sets import QuestionSet
+from covoice.cli import app
+from storage.unit_of_work import UnitOfWork
+from tests.conftest import CHECKIN
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "COVOICE_DATABASE_URL": database_url,
+        "COVOICE_DATA_DIR": str(tmp_path),
+        "COVOICE_PSEUDONYM_KEY": "cli-test",
+    }
+
+
+@pytest.fixture
+def answered(unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet) -> str:
+    recorder = CheckinRecorder(unit_of_work)
+    conversation_id = recorder.start_conversation(
+        Sender("term:x", "term", "oak-house", "resident-9"), checkin
+    )
+    flow = CheckinFlow(checkin)
+    for question, payload in (("food", "rate_bad"), ("home", "rate_good")):
+        turn = UserTurn(intent=payload, text=f"/{payload}", from_button=True)
+        recorder.record(
+            conversation_id, flow.handle(FlowState(Stage.question, question), turn), question
+        )
+    return conversation_id
+
+
+def test_export_jsonl_filters_by_theme_and_pseudonymises(
+    env: dict[str, str], answered: str
+) -> None:
+    today = date.today().isoformat()
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            "responses",
+            "--from",
+            today,
+            "--to",
+            today,
+            "--theme",
+            "food_drink",
+            "--service",
+            "oak-house",
+            "--format",
+            "jsonl",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["question_id"], r["answer_value"]) for r in rows] == [("food", "bad")]
+    assert rows[0]["person"].startswith("p-") and "resident-9" not in result.stdout
+
+
+def test_export_csv_to_a_file_can_reveal_people(
+    env: dict[str, str], answered: str, tmp_path: Path
+) -> None:
+    today = date.today().isoformat()
+    out = tmp_path / "answers.csv"
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            "responses",
+            "--from",
+            today,
+            "--to",
+            today,
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+            "--reveal-people",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 3 and "resident-9" in lines[1]
+
+
+def test_export_outside_the_days_is_empty(env: dict[str, str], answered: str) -> None:
+    result = runner.invoke(
+        app,
+        ["export", "responses", "--from", "2020-01-01", "--to", "2020-01-31", "--format", "jsonl"],
+        env=env,
+    )
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--from", "23/11/2026", "--to", "2026-11-30"], "--from must be a day written YYYY-MM-DD"),
+        (["--from", "2026-11-30", "--to", "2026-11-01"], "--to is before --from"),
+        (
+            ["--from", "2026-11-01", "--to", "2026-11-30", "--theme", "meals"],
+            "Unknown theme 'meals'",
+        ),
+        (["--from", "2026-11-01", "--to", "2026-11-30", "--service", "nope"], "no service with id"),
+        (["--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"], "Unknown format"),
+    ],
+)
+def test_export_mistakes_get_a_clear_message(
+    env: dict[str, str], options: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["export", "responses", *options], env=env)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_chat_with_an_unknown_service_lists_the_known_ones(
+    env: dict[str, str], unit_of_work: object
+) -> None:
+    result = runner.invoke(app, ["chat", "--service", "nope"], env=env)
+    assert result.exit_code == 1
+    assert "no service with id 'nope'" in result.output and "oak-house" in result.output
+
+
+def test_question_set_check_reports_a_broken_file(env: dict[str, str], tmp_path: Path) -> None:
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    (sets / "broken.yml").write_text(
+        CHECKIN.read_text(encoding="utf-8").replace("scale: scale3", "scale: stars", 1),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["question-sets", "check", str(sets)], env=env)
+    assert result.exit_code == 1
+    assert "broken.yml: question 'staff_kind': scale" in result.output
+
+
+def test_question_set_check_passes_the_shipped_sets(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["question-sets", "check"], env=env)
+    assert result.exit_code == 0
+    assert "OK  lived_experience_checkin" in result.output
