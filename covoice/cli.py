@@ -215,8 +215,9 @@ def run(
             if_missing=True,
         )
     stack = Stack(settings, log_dir=settings.data_dir / "logs")
-    # SIGTERM (e.g. from a supervisor) stops cleanly, like Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both stop cleanly, even where a parent shell ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         started = time.monotonic()
         stack.start_all(on_progress=typer.echo)
@@ -250,6 +251,10 @@ def run(
     finally:
         stack.stop()
         typer.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _day(value: str, option: str) -> date:

@@ -136,6 +136,16 @@ class Stack:
 
     def start_all(self, on_progress: Callable[[str], None] = print) -> None:
         """Start every process and wait until each answers."""
+        for variable, port in (
+            ("COVOICE_ACTION_PORT", self.settings.action_port),
+            ("COVOICE_RASA_PORT", self.settings.rasa_port),
+            ("COVOICE_APP_PORT", self.settings.app_port),
+        ):
+            if _in_use(port):
+                raise StackError(
+                    f"Port {port} is already in use. Is CoVoice already running? "
+                    f"Stop it, or choose another port with {variable}."
+                )
         for start in (self.start_action_server, self.start_rasa, self.start_app):
             process = start()
             on_progress(f"Starting the {process.name} (log: {process.log_path})")
@@ -217,6 +227,11 @@ def private_settings(data_dir: Path, pseudonym_key: str) -> Settings:
         app_port=free_port(),
         pseudonym_key=pseudonym_key,
     )
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _answers(url: str) -> bool:
