@@ -45,7 +45,7 @@ migrate: $(VENV)/.installed
 	@$(VENV)/bin/covoice migrate
 	@$(VENV)/bin/covoice question-sets check
 
-test: setup ## Set up, then run every test (unit, integration, end-to-end)
+test: setup check ## Set up, lint, then run every test (unit, integration, end-to-end)
 	$(VENV)/bin/pytest -q
 
 test-fast: $(VENV)/.installed ## The tests that need no Rasa server

@@ -113,12 +113,16 @@ class ActionCheckinTurn(Action):
         conversation_id = tracker.get_slot(SLOT_CONVERSATION)
         set_id = tracker.get_slot(SLOT_SET) or metadata.get("question_set")
         question_set = self._question_set(set_id)
+        set_id = set_id or question_set.id
         flow = CheckinFlow(question_set)
 
         starting = (
             state is None
             or conversation_id is None
             or (state.stage == Stage.ended and turn.intent == "greet")
+            # The set was changed or removed under a conversation in flight.
+            or question_set.id != set_id
+            or not flow.can_continue(state)
         )
         if starting:
             outcome = flow.begin()

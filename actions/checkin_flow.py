@@ -189,6 +189,19 @@ class CheckinFlow:
             return self._answer(state, turn)
         return self._free_text_step(state, turn)
 
+    def can_continue(self, state: FlowState) -> bool:
+        """Whether ``state`` still fits this set (a reworded set may drop a question)."""
+        if state.stage in (Stage.question, Stage.tell_more, Stage.feedback):
+            if not state.question_id or not self.qs.has_question(state.question_id):
+                return False
+            if (
+                state.stage == Stage.tell_more
+                and self.qs.question(state.question_id).follow_up is None
+            ):
+                return False
+        after = state.after_id
+        return after is None or after == END or self.qs.has_question(after)
+
     def current_prompts(self, state: FlowState) -> list[Prompt]:
         """What to show to carry on from ``state`` (after help, a restart, ...)."""
         if state.stage == Stage.consent:

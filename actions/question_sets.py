@@ -114,12 +114,6 @@ class QuestionSet:
             return tuple(ScaleOption(o.value, o.label, o.pictogram) for o in question.options)
         return self._taxonomy.scales[question.scale]
 
-    def question_for_follow_up(self, follow_up_id: str) -> Question | None:
-        for question in self.spec.questions:
-            if question.follow_up and question.follow_up.id == follow_up_id:
-                return question
-        return None
-
 
 def load_question_set(path: Path, taxonomy: Taxonomy) -> QuestionSet:
     """Read and check one question-set file.

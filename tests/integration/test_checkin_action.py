@@ -95,3 +95,14 @@ def test_a_failing_store_gives_a_kind_message_and_keeps_the_state(
     messages, slots = run(action, tracker("hello", "greet"))
     assert messages[0]["custom"]["text"] == SORRY_TEXT
     assert slots == {}
+
+
+def test_a_conversation_on_a_removed_question_starts_again_kindly(
+    action: ActionCheckinTurn,
+) -> None:
+    _, slots = run(action, tracker("hello", "greet"))
+    old = slots | {"checkin_stage": "question", "checkin_question": "removed_question"}
+    messages, slots = run(action, tracker("/affirm", "affirm", old))
+    assert messages[-1]["custom"]["kind"] == "consent"
+    assert slots["checkin_stage"] == "consent"
+    assert slots["conversation_id"] != old["conversation_id"]

@@ -289,3 +289,10 @@ def test_short_typed_answer_is_only_the_value(flow: CheckinFlow) -> None:
     outcome = flow.handle(at("food"), typed("rate_good", "😊"))
     assert outcome.answer is not None
     assert (outcome.answer.answer_value, outcome.answer.free_text) == ("good", None)
+
+
+def test_state_from_an_older_version_of_the_set_cannot_continue(flow: CheckinFlow) -> None:
+    assert flow.can_continue(at("food"))
+    assert not flow.can_continue(at("question_that_was_removed"))
+    assert not flow.can_continue(FlowState(Stage.tell_more, "favourite_activity"))  # no follow-up
+    assert not flow.can_continue(FlowState(Stage.tell_more, "food", after_id="gone"))
