@@ -14,7 +14,11 @@ import typer
 
 from covoice.settings import Settings, SettingsError, load_settings
 
-app = typer.Typer(help="CoVoice: hear people's views and show what changed.", no_args_is_help=True)
+app = typer.Typer(
+    help="CoVoice: hear people's views and show what changed.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 export_app = typer.Typer(help="Write tagged answers out of the store.", no_args_is_help=True)
 service_app = typer.Typer(help="The services people answer about.", no_args_is_help=True)
 question_sets_app = typer.Typer(help="Question-set files.", no_args_is_help=True)
@@ -264,5 +268,21 @@ def _day(value: str, option: str) -> date:
         _fail(f"{option} must be a day written YYYY-MM-DD, e.g. 2026-11-23 (got '{value}').")
 
 
+def main() -> None:
+    """Run the command line, turning a store that is not set up into a next step."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        app()
+    except OperationalError as error:
+        typer.secho(
+            f"The store cannot be used: {error.orig}. If this is a new set-up, run "
+            "'make run' (or '.venv/bin/covoice migrate') first.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -153,3 +153,19 @@ def test_question_set_check_passes_the_shipped_sets(env: dict[str, str]) -> None
     result = runner.invoke(app, ["question-sets", "check"], env=env)
     assert result.exit_code == 0
     assert "OK  lived_experience_checkin" in result.output
+
+
+def test_a_store_that_is_not_set_up_gets_a_next_step(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"COVOICE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "PATH": "/usr/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "covoice.cli", "service", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "covoice migrate" in result.stderr
+    assert "Traceback" not in result.stderr
