@@ -32,6 +32,7 @@ SLOT_SET = "checkin_set"
 SLOT_STAGE = "checkin_stage"
 SLOT_QUESTION = "checkin_question"
 SLOT_AFTER = "checkin_after"
+SLOT_PENDING = "checkin_pending"
 SLOT_CONVERSATION = "conversation_id"
 PROMPT_FORMAT = "covoice.prompt.v1"
 
@@ -132,8 +133,10 @@ class ActionCheckinTurn(Action):
         else:
             assert state is not None
             outcome = flow.handle(state, turn)
-            message_id = str(metadata.get("message_id") or message.get("message_id") or "")
-            self.context.recorder.record(conversation_id, outcome, message_id)
+            message_id = metadata.get("message_id") or message.get("message_id")
+            if not self.context.recorder.record(conversation_id, outcome, message_id):
+                # This message was handled before: ask the same again, do not move on.
+                outcome = Outcome(state, flow.current_prompts(state))
         return outcome.prompts, slot_events(outcome, question_set.id, conversation_id)
 
     def _question_set(self, set_id: str | None) -> QuestionSet:
@@ -144,20 +147,32 @@ class ActionCheckinTurn(Action):
 def user_turn(message: dict[str, Any]) -> UserTurn:
     """Read the intent, text and any chosen option from Rasa's parse of the message."""
     text = str(message.get("text") or "")
-    intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
+    parsed = message.get("intent") or {}
+    intent = parsed.get("name") or "nlu_fallback"
     choice = next(
         (str(e.get("value")) for e in message.get("entities") or [] if e.get("entity") == "choice"),
         None,
     )
     # A button press arrives as its payload, "/intent" or '/intent{"choice": ...}'.
-    return UserTurn(intent=intent, text=text, choice=choice, from_button=text.startswith("/"))
+    return UserTurn(
+        intent=intent,
+        text=text,
+        choice=choice,
+        from_button=text.startswith("/"),
+        confidence=float(parsed.get("confidence") or 0.0),
+    )
 
 
 def flow_state(tracker: Tracker) -> FlowState | None:
     stage = tracker.get_slot(SLOT_STAGE)
     if not stage:
         return None
-    return FlowState(Stage(stage), tracker.get_slot(SLOT_QUESTION), tracker.get_slot(SLOT_AFTER))
+    return FlowState(
+        Stage(stage),
+        tracker.get_slot(SLOT_QUESTION),
+        tracker.get_slot(SLOT_AFTER),
+        tracker.get_slot(SLOT_PENDING),
+    )
 
 
 def sender_from(sender_id: str, message: dict[str, Any]) -> Sender:
@@ -180,6 +195,7 @@ def slot_events(outcome: Outcome, set_id: str, conversation_id: str) -> list[Eve
         SlotSet(SLOT_STAGE, state.stage.value),
         SlotSet(SLOT_QUESTION, state.question_id),
         SlotSet(SLOT_AFTER, state.after_id),
+        SlotSet(SLOT_PENDING, state.pending),
     ]
 
 

@@ -47,13 +47,13 @@ COMMANDS = frozenset(
         "greet",
     }
 )
-# In a free-text step a long typed message is the answer, whatever it sounds
-# like: "they never stop shouting" must not stop the conversation.
-FREE_TEXT_COMMAND_MAX_WORDS = 6
-# A typed message of this many words that fits no answer is kept as free text.
-STORY_MIN_WORDS = 3
-# A typed answer this short is only the answer; longer ones keep their words.
-SHORT_ANSWER_WORDS = 3
+# Typed words steer the conversation (a command, a bare yes or no) only when
+# they are short or Rasa is sure of them: "they told me to stop crying" is
+# something to keep, not "stop". Longer typed answers keep their words.
+SHORT_MESSAGE_WORDS = 3
+COMMAND_CONFIDENCE = 0.9
+# Ending a check-in from typed words is confirmed first; a pressed Stop is not.
+ENDING_INTENTS = {"stop": "stopped", "goodbye": "stopped", "withdraw_consent": "withdrawn"}
 SCALE_INTENTS = {
     "scale3": {"rate_good": "good", "rate_okay": "okay", "rate_bad": "bad"},
     "yes_no_unsure": {"affirm": "yes", "deny": "no", "unsure": "unsure"},
@@ -75,10 +75,10 @@ PRIVACY_EASY = (
     "The manager reads your answers. We do not share your name. You will not get in trouble."
 )
 PERSON_TEXT = (
-    "I will let a member of staff know you want to talk to someone. "
-    "You can also ask any member of staff now."
+    "Please ask a member of staff near you. I have also made a note that you "
+    "asked to talk to someone."
 )
-PERSON_EASY = "I will tell staff you want to talk to someone."
+PERSON_EASY = "Please ask a member of staff. I have made a note."
 BOT_TEXT = "I am a computer program, not a person. People at your service read your answers."
 BOT_EASY = "I am a computer, not a person. Staff read your answers."
 NOT_UNDERSTOOD_TEXT = "Sorry, I did not understand that. You can press one of the buttons."
@@ -106,7 +106,7 @@ class Button:
 class Prompt:
     """One message to the person, in both wordings; the channel picks one."""
 
-    kind: str  # consent, question, follow_up, info, closing
+    kind: str  # consent, question, follow_up, confirm, info, closing
     text: str
     easy_read: str
     buttons: tuple[Button, ...] = ()
@@ -120,6 +120,8 @@ class FlowState:
     question_id: str | None = None
     # Where to go once a follow-up or mid-way feedback is answered.
     after_id: str | None = None
+    # An ending ("stopped", "withdrawn") waiting for the person to confirm it.
+    pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,27 @@ class UserTurn:
     text: str
     choice: str | None = None
     from_button: bool = False
+    confidence: float = 1.0
 
     @property
-    def word_count(self) -> int:
-        return len(self.text.split())
+    def is_short(self) -> bool:
+        return len(self.text.split()) <= SHORT_MESSAGE_WORDS
+
+    @property
+    def steers(self) -> bool:
+        """Whether this may be taken as a command rather than as something to keep."""
+        return self.from_button or self.is_short or self.confidence >= COMMAND_CONFIDENCE
+
+    @property
+    def is_story(self) -> bool:
+        """Typed words that answer in their own way ("they talk over me").
+
+        Emoji, a key-mash or one or two words that fit no answer are not.
+        """
+        if self.from_button:
+            return False
+        words = [word for word in self.text.split() if any(ch.isalpha() for ch in word)]
+        return bool(words) and (self.intent == "inform" or len(words) > SHORT_MESSAGE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,10 @@ class Outcome:
     person_requested: bool = False
 
 
+CONFIRM_STOP = (
+    Button("Yes, stop", "✋", "/affirm"),
+    Button("No, carry on", "▶️", "/deny"),
+)
 CONTROL_BUTTONS = (
     Button("Skip", "⏭️", "/skip", "control"),
     Button("Repeat", "🔁", "/repeat", "control"),
@@ -181,7 +204,9 @@ class CheckinFlow:
         """Apply what the person said or pressed to the conversation."""
         if state.stage == Stage.ended:
             return self._after_end(turn)
-        if self._is_command(state, turn):
+        if state.pending:
+            return self._confirm_ending(state, turn)
+        if turn.intent in COMMANDS and turn.steers:
             return self._command(state, turn)
         if state.stage == Stage.consent:
             return self._consent(state, turn)
@@ -247,9 +272,9 @@ class CheckinFlow:
         question = self.qs.question(state.question_id)
         value = self._answer_value(question, turn)
         typed = None if turn.from_button else turn.text.strip() or None
-        if value is not None and typed is not None and len(typed.split()) <= SHORT_ANSWER_WORDS:
+        if value is not None and turn.is_short:
             typed = None  # "yes", "its ok", "😊": the value says it all
-        if value is None and question.scale != "free_text" and not _is_story(turn):
+        if value is None and question.scale != "free_text" and not turn.is_story:
             return self._with_note(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
         if question.scale == "free_text" and typed is None:
             return self._with_note(state, "Please type your answer.", "Please type your answer.")
@@ -266,10 +291,9 @@ class CheckinFlow:
 
     def _free_text_step(self, state: FlowState, turn: UserTurn) -> Outcome:
         text = turn.text.strip()
-        short = turn.from_button or turn.word_count <= FREE_TEXT_COMMAND_MAX_WORDS
-        if short and turn.intent == "deny":
+        if turn.steers and turn.intent == "deny":
             return self._leave_free_text_step(state, answer=None)
-        if short and turn.intent == "affirm":
+        if turn.steers and turn.intent == "affirm":
             go_ahead = _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
             return Outcome(state, [go_ahead])
         if not text or turn.from_button:
@@ -301,27 +325,17 @@ class CheckinFlow:
 
     # -- commands ---------------------------------------------------------
 
-    def _is_command(self, state: FlowState, turn: UserTurn) -> bool:
-        if turn.intent not in COMMANDS:
-            return False
-        free_text_step = state.stage in (Stage.tell_more, Stage.feedback, Stage.anything_else)
-        if state.stage == Stage.question:
-            question = self.qs.question(state.question_id or "")
-            free_text_step = question.scale == "free_text"
-        if free_text_step and not turn.from_button:
-            return turn.word_count <= FREE_TEXT_COMMAND_MAX_WORDS
-        return True
-
     def _command(self, state: FlowState, turn: UserTurn) -> Outcome:
         intent = turn.intent
         if intent == "skip":
             return self._skip(state)
-        if intent in ("stop", "goodbye"):
+        if intent in ENDING_INTENTS:
             if state.stage == Stage.consent:
                 return self._consent(state, replace(turn, intent="deny"))
-            return self._stop(Ending.stopped)
-        if intent == "withdraw_consent":
-            return self._stop(Ending.withdrawn)
+            ending = Ending(ENDING_INTENTS[intent])
+            if turn.from_button:
+                return self._stop(ending)
+            return Outcome(replace(state, pending=ending.value), [self._confirm_prompt(ending)])
         if intent == "repeat":
             return Outcome(state, self.current_prompts(state))
         if intent == "help":
@@ -351,13 +365,32 @@ class CheckinFlow:
             return self._go_to(following.id if following else END)
         return self._leave_free_text_step(state, answer=None)
 
+    def _confirm_ending(self, state: FlowState, turn: UserTurn) -> Outcome:
+        assert state.pending is not None
+        if turn.steers and (turn.intent == "affirm" or turn.intent in ENDING_INTENTS):
+            return self._stop(Ending(state.pending))
+        carry_on = replace(state, pending=None)
+        if turn.steers and turn.intent == "deny":
+            return self._with_note(carry_on, "Good, let's carry on.", "OK, let's carry on.")
+        # Anything else is taken as carrying on with it.
+        return self.handle(carry_on, turn)
+
+    def _confirm_prompt(self, ending: Ending) -> Prompt:
+        if ending == Ending.withdrawn:
+            text = "Do you want to stop, and for us not to use the answers you gave today?"
+            easy = "Stop, and not use your answers?"
+        else:
+            text = "Do you want to stop now?"
+            easy = "Stop now?"
+        return Prompt("confirm", text, easy, CONFIRM_STOP)
+
     def _stop(self, ending: Ending) -> Outcome:
         if ending == Ending.withdrawn:
             text = (
-                "That is fine. I have stopped. A member of staff will help you "
-                "remove the answers you gave."
+                "That is fine. I have stopped, and the answers you gave today will not be "
+                "used. You can start again any time by saying hello."
             )
-            easy = "OK. I have stopped. Staff will help remove your answers."
+            easy = "OK. I have stopped. We will not use your answers."
         else:
             text = (
                 "That is fine, we can stop here. Thank you for your time. The answers you "
@@ -419,9 +452,10 @@ class CheckinFlow:
         values = {option.value for option in question.options}
         if turn.choice in values:
             return turn.choice
-        typed = turn.text.strip().lower()
+        # Only the option's own word counts: "i dont like going out" is not "Going out".
+        typed = "".join(ch for ch in turn.text.lower() if ch.isalnum() or ch.isspace()).strip()
         for option in question.options:
-            if typed and (typed == option.value or option.label.lower() in typed):
+            if typed in (option.value.replace("_", " "), option.label.lower()):
                 return option.value
         return None
 
@@ -489,18 +523,6 @@ class CheckinFlow:
             return "/inform" + json.dumps({"choice": option.value})
         intent = {v: k for k, v in SCALE_INTENTS[question.scale].items()}[option.value]
         return f"/{intent}"
-
-
-def _is_story(turn: UserTurn) -> bool:
-    """Typed words that answer in their own way: kept as free text, not asked again.
-
-    Rasa's "inform", or any typed message of a few real words ("they talk over
-    me"); emoji, one or two words or a key-mash that fits no answer is asked again.
-    """
-    if turn.from_button:
-        return False
-    words = [word for word in turn.text.split() if any(ch.isalpha() for ch in word)]
-    return (turn.intent == "inform" and bool(words)) or len(words) >= STORY_MIN_WORDS
 
 
 def _info(text: str, easy: str, *buttons: Button) -> Prompt:

@@ -23,7 +23,7 @@ ENDING_STATUS = {
     Ending.declined: ConversationStatus.declined,
     Ending.finished: ConversationStatus.finished,
     Ending.stopped: ConversationStatus.stopped,
-    Ending.withdrawn: ConversationStatus.stopped,
+    Ending.withdrawn: ConversationStatus.withdrawn,
 }
 
 
@@ -70,7 +70,7 @@ class CheckinRecorder:
             uow.commit()
             return conversation.id
 
-    def record(self, conversation_id: str, outcome: Outcome, message_id: str) -> bool:
+    def record(self, conversation_id: str, outcome: Outcome, message_id: str | None) -> bool:
         """Store what one turn produced; return False if this message was already stored.
 
         Raises:
@@ -81,7 +81,7 @@ class CheckinRecorder:
             if conversation is None:
                 raise UnknownConversation(conversation_id)
             if outcome.answer is not None:
-                if uow.responses.find_by_message(conversation_id, message_id) is not None:
+                if message_id and uow.responses.find_by_message(conversation_id, message_id):
                     return False
                 uow.responses.add(self._response(uow, conversation, outcome, message_id))
             if outcome.consent_given is not None:
@@ -105,7 +105,7 @@ class CheckinRecorder:
 
     @staticmethod
     def _response(
-        uow: UnitOfWork, conversation: Conversation, outcome: Outcome, message_id: str
+        uow: UnitOfWork, conversation: Conversation, outcome: Outcome, message_id: str | None
     ) -> Response:
         answer = outcome.answer
         assert answer is not None
@@ -122,7 +122,7 @@ class CheckinRecorder:
             answer_value=answer.answer_value,
             free_text=answer.free_text,
             channel=conversation.channel,
-            source_message_id=message_id,
+            source_message_id=message_id or None,
             cqc_statements=list(answer.cqc),
             themes=[ResponseTheme(theme_id=theme) for theme in answer.themes],
         )

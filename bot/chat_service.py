@@ -11,10 +11,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.replies import TRY_AGAIN, Reply, notice, replies_from_rasa
-from storage.models import InboundMessage, InboundStatus
+from bot.replies import SHOW_AGAIN, Reply, notice, replies_from_rasa
+from storage.models import InboundMessage, InboundStatus, utcnow
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -22,11 +25,13 @@ logger = logging.getLogger(__name__)
 EMPTY = notice(
     "I did not get a message. Please type your answer or press a button.",
     "Please type or press a button.",
+    SHOW_AGAIN,
 )
 TOO_LONG = notice(
     "That message is very long, so I could not take it in one go. I have kept it safe. "
     "Please send it in shorter parts, or ask a member of staff to help.",
     "That is too long for me. Please send a shorter message.",
+    SHOW_AGAIN,
 )
 UNKNOWN_SERVICE = notice(
     "Sorry, I do not know this service, so I cannot start. "
@@ -38,15 +43,20 @@ UNKNOWN_ROLE = notice(
     "Sorry, I cannot start. Please ask a member of staff.",
 )
 UNAVAILABLE = notice(
-    "Sorry, I cannot answer just now. Your message is kept safe. "
-    "Please try again in a minute, or ask a member of staff.",
+    "Sorry, I cannot answer just now. Please send your answer again in a minute, "
+    "or ask a member of staff.",
     "Sorry, I cannot answer now. Please try again soon.",
-    TRY_AGAIN,
+    SHOW_AGAIN,
 )
 NO_ANSWER = notice(
-    "Sorry, I did not get an answer ready. Please try again, or ask a member of staff.",
+    "Sorry, something went wrong on our side. Please send your answer again, "
+    "or ask a member of staff.",
     "Sorry, something went wrong. Please try again.",
-    TRY_AGAIN,
+    SHOW_AGAIN,
+)
+STILL_WORKING = notice(
+    "I am still working on your last message. Please wait a moment.",
+    "Please wait a moment.",
 )
 
 
@@ -76,6 +86,9 @@ class ChatService:
         self._unit_of_work = unit_of_work
         self._roles = roles
         self._max_chars = max_message_chars
+        # A delivery of a message still in flight this recently is a duplicate;
+        # older than this, the first attempt is taken as lost and tried again.
+        self._in_flight = timedelta(seconds=rasa.timeout_seconds + 5)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Take one message from any channel and return what to show the person."""
@@ -83,7 +96,10 @@ class ChatService:
             return [EMPTY]
         if message.role not in self._roles:
             return [UNKNOWN_ROLE]
-        admitted = await asyncio.to_thread(self._admit, message)
+        try:
+            admitted = await asyncio.to_thread(self._admit, message)
+        except IntegrityError:
+            return [STILL_WORKING]  # the same message arrived twice at once
         if isinstance(admitted, list):
             return admitted
         try:
@@ -113,6 +129,10 @@ class ChatService:
                 return [Reply.from_dict(reply) for reply in seen.replies]
             if seen is not None and seen.status == InboundStatus.rejected:
                 return [TOO_LONG]
+            if seen is not None and seen.status == InboundStatus.received:
+                received_at = seen.received_at.replace(tzinfo=utcnow().tzinfo)
+                if utcnow() - received_at < self._in_flight:
+                    return [STILL_WORKING]
             too_long = len(message.text) > self._max_chars
             if seen is None:
                 seen = InboundMessage(

@@ -13,6 +13,7 @@ class RasaUnavailable(Exception):
 
 class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float = 30.0) -> None:
+        self.timeout_seconds = timeout_seconds
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
 
     async def send(

@@ -46,7 +46,8 @@ def notice(text: str, easy_read: str | None = None, *buttons: ReplyButton) -> Re
     return Reply(text=text, easy_read=easy_read or text, buttons=tuple(buttons))
 
 
-TRY_AGAIN = ReplyButton("Try again", "🔁", "/repeat", "control")
+# Asks Rasa for the current question again: the way back after any hiccup.
+SHOW_AGAIN = ReplyButton("Show the question again", "🔁", "/repeat", "control")
 
 
 def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:

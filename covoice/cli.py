@@ -253,6 +253,8 @@ def run(
     except KeyboardInterrupt:
         typer.echo("\nStopping…")
     finally:
+        # A second Ctrl-C must not cut the stopping short and leave servers behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stack.stop()
         typer.echo("Stopped.")
 

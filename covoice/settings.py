@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
-    rasa_url: str = "http://localhost:5005"
+    # Defaults to 127.0.0.1 on rasa_port.
+    rasa_url: str = ""
     rasa_timeout_seconds: float = Field(default=30.0, gt=0)
     action_port: int = Field(default=5055, gt=0, lt=65536)
     rasa_port: int = Field(default=5005, gt=0, lt=65536)
@@ -41,9 +42,15 @@ class Settings(BaseSettings):
     @field_validator("rasa_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _rasa_url_from_port(self) -> Settings:
+        if not self.rasa_url:
+            self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        return self
 
     @property
     def resolved_database_url(self) -> str:

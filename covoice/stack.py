@@ -90,7 +90,7 @@ class Stack:
         if not RASA_BIN.exists():
             raise StackError(f"Rasa is not installed at {RASA_BIN}. Run 'make setup' first.")
         if not self.model_path.exists():
-            raise StackError(f"No trained model at {self.model_path}. Run 'make model' first.")
+            raise StackError(f"No trained model at {self.model_path}. Run 'make setup' first.")
         env = {
             "COVOICE_ACTION_URL": self.action_url,
             "COVOICE_TRACKER_DIALECT": "sqlite",

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Person, Response, ResponseTheme
+from storage.models import Conversation, ConversationStatus, Person, Response, ResponseTheme
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ def responses_between(
 ) -> list[ResponseRow]:
     """Answers stored from the start of ``first_day`` to the end of ``last_day`` (UTC).
 
+    Answers from a conversation whose person withdrew consent are left out.
+
     Args:
         session: an open session; the caller owns it.
         first_day: the first day to include.
@@ -52,7 +54,9 @@ def responses_between(
     query = (
         select(Response, Person.ref)
         .join(Person, Person.id == Response.person_id)
+        .join(Conversation, Conversation.id == Response.conversation_id)
         .where(Response.created_at >= start, Response.created_at < end)
+        .where(Conversation.status != ConversationStatus.withdrawn)
         .order_by(Response.created_at, Response.id)
     )
     if service_id:

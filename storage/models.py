@@ -46,6 +46,8 @@ class ConversationStatus(str, enum.Enum):
     in_progress = "in_progress"
     finished = "finished"
     stopped = "stopped"
+    # The person asked for their answers from this conversation not to be used.
+    withdrawn = "withdrawn"
 
 
 class InboundStatus(str, enum.Enum):
@@ -136,7 +138,7 @@ class Response(Base):
     answer_value: Mapped[str | None] = mapped_column(String(64))
     free_text: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(32))
-    source_message_id: Mapped[str] = mapped_column(String(128))
+    source_message_id: Mapped[str | None] = mapped_column(String(128))
     cqc_statements: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

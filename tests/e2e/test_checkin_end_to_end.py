@@ -12,17 +12,26 @@ from datetime import date
 import httpx
 import rasa_sdk
 
+from actions.checkin_action import PROMPT_FORMAT
 from covoice.stack import Stack, settings_env
 from storage.models import Conversation, ConversationStatus, InboundMessage
 from storage.unit_of_work import UnitOfWork
 from tests.e2e.conftest import Chatter, asked, payloads
 
 
-def test_rasa_and_rasa_sdk_versions_speak_to_each_other(stack: Stack) -> None:
-    version = httpx.get(f"{stack.settings.rasa_url}/version").json()
-    assert version["version"] == "3.6.21"
+def test_rasa_3_6_server_runs_actions_of_this_rasa_sdk(stack: Stack) -> None:
+    assert httpx.get(f"{stack.settings.rasa_url}/version").json()["version"] == "3.6.21"
     assert rasa_sdk.__version__ == "3.6.2"
-    # The conversation tests below only pass if the server called this SDK's actions.
+    body = {
+        "sender": "rest:version-check",
+        "message": "hello",
+        "metadata": {"service": "oak-house", "channel": "rest"},
+    }
+    answer = httpx.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    # Only the action server's check-in action sends this payload.
+    [message] = answer.json()
+    assert message["custom"]["format"] == PROMPT_FORMAT
+    assert message["custom"]["kind"] == "consent"
 
 
 def test_app_process_answers_over_http(stack: Stack) -> None:
@@ -131,12 +140,19 @@ def test_side_questions_and_asking_for_a_person_carry_on(
     chatter.say("yes")
     for said in ("who sees this", "are you a robot", "I want to talk to a person"):
         assert asked(chatter.say(said)) == "feel_safe"
-    stopped = chatter.say("stop")
+    # A story that sounds like a command is kept as the answer.
+    assert asked(chatter.say("they told me to stop crying")) == "listened_to"
+    assert chatter.say("stop")[-1]["kind"] == "confirm"
+    assert asked(chatter.say("no")) == "listened_to"
+    assert chatter.say("I want to stop now")[-1]["kind"] == "confirm"
+    stopped = chatter.say("yes")
     assert stopped[-1]["kind"] == "closing"
     with store() as uow:
         conversation = uow.session.query(Conversation).filter_by(sender_id=chatter.sender_id).one()
         assert conversation.person_requested_at is not None
         assert conversation.status == ConversationStatus.stopped
+        [story] = uow.responses.for_conversation(conversation.id)
+        assert (story.question_id, story.free_text) == ("feel_safe", "they told me to stop crying")
     restarted = chatter.say("hello")
     assert restarted[-1]["kind"] == "consent"
 
@@ -170,10 +186,14 @@ def test_very_long_message_is_kept_but_not_sent_on(
     assert asked(chatter.say("/affirm")) == "listened_to"  # the conversation carries on
 
 
-def test_unknown_service_gets_a_clear_message(chatter: Chatter) -> None:
+def test_unknown_service_gets_a_clear_message(
+    chatter: Chatter, store: Callable[[], UnitOfWork]
+) -> None:
     chatter.service = "no-such-house"
     replies = chatter.say("hello")
     assert "do not know this service" in replies[0]["text"]
+    with store() as uow:
+        assert uow.session.query(Conversation).filter_by(sender_id=chatter.sender_id).all() == []
 
 
 def test_restarting_rasa_keeps_the_conversation_in_flight(

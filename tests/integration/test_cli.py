@@ -169,3 +169,20 @@ def test_a_store_that_is_not_set_up_gets_a_next_step(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "covoice migrate" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_answers_of_a_withdrawn_conversation_are_not_exported(
+    env: dict[str, str], answered: str, unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet
+) -> None:
+    flow = CheckinFlow(checkin)
+    asked = flow.handle(
+        FlowState(Stage.question, "one_change"),
+        UserTurn(intent="withdraw_consent", text="delete what i said"),
+    )
+    withdrawn = flow.handle(asked.state, UserTurn(intent="affirm", text="yes"))
+    CheckinRecorder(unit_of_work).record(answered, withdrawn, "w1")
+    today = date.today().isoformat()
+    result = runner.invoke(
+        app, ["export", "responses", "--from", today, "--to", today, "--format", "jsonl"], env=env
+    )
+    assert result.exit_code == 0 and result.stdout == ""

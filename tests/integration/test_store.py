@@ -73,7 +73,7 @@ def test_stopping_marks_the_conversation(
 ) -> None:
     recorder = CheckinRecorder(unit_of_work)
     conversation_id = recorder.start_conversation(SENDER, checkin)
-    outcome = CheckinFlow(checkin).handle(FlowState(Stage.question, "food"), _type("stop", "stop"))
+    outcome = CheckinFlow(checkin).handle(FlowState(Stage.question, "food"), _press("/stop"))
     recorder.record(conversation_id, outcome, "m9")
     with unit_of_work() as uow:
         conversation = uow.session.get(Conversation, conversation_id)

@@ -125,16 +125,6 @@ def test_not_good_asks_tell_me_more_then_stores_it_under_the_follow_up_id(
     assert second.state == at("home")
 
 
-def test_long_story_in_tell_me_more_is_an_answer_even_if_it_sounds_like_stop(
-    flow: CheckinFlow,
-) -> None:
-    state = FlowState(Stage.tell_more, "feel_safe", after_id="listened_to")
-    outcome = flow.handle(state, typed("stop", "they never stop shouting at night in the hall"))
-    assert outcome.ending is None
-    assert outcome.answer is not None
-    assert outcome.answer.question_id == "feel_safe_more"
-
-
 def test_short_no_in_tell_me_more_moves_on_without_storing(flow: CheckinFlow) -> None:
     state = FlowState(Stage.tell_more, "food", after_id="home")
     outcome = flow.handle(state, typed("deny", "no"))
@@ -157,9 +147,14 @@ def test_good_activities_goes_on_to_the_favourites(flow: CheckinFlow) -> None:
 def test_choice_by_button_and_by_typed_label(flow: CheckinFlow) -> None:
     pressed = flow.handle(at("favourite_activity"), button('/inform{"choice": "cooking"}'))
     assert pressed.answer is not None and pressed.answer.answer_value == "cooking"
-    said = flow.handle(at("favourite_activity"), typed("inform", "I like music best"))
+    said = flow.handle(at("favourite_activity"), typed("inform", "Music!"))
     assert said.answer is not None and said.answer.answer_value == "music"
-    assert said.answer.free_text == "I like music best"
+
+
+def test_a_sentence_that_mentions_an_option_is_not_that_choice(flow: CheckinFlow) -> None:
+    said = flow.handle(at("favourite_activity"), typed("inform", "i dont like going out"))
+    assert said.answer is not None
+    assert (said.answer.answer_value, said.answer.free_text) == (None, "i dont like going out")
 
 
 def test_free_text_where_buttons_are_offered_is_stored_without_a_value(
@@ -229,17 +224,72 @@ def test_repeat_gives_the_same_question_again(flow: CheckinFlow) -> None:
     assert outcome.prompts == flow.current_prompts(at("staff_kind"))
 
 
-def test_stop_ends_and_says_the_answers_still_count(flow: CheckinFlow) -> None:
-    outcome = flow.handle(at("food"), typed("stop", "stop"))
+def test_pressing_stop_ends_and_says_the_answers_still_count(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), button("/stop"))
     assert outcome.ending == Ending.stopped
     assert outcome.state.stage == Stage.ended
     assert "answers you gave will help" in outcome.prompts[0].text
 
 
-def test_withdraw_consent_stops_and_records_withdrawal(flow: CheckinFlow) -> None:
-    outcome = flow.handle(at("food"), typed("withdraw_consent", "delete what i said"))
+def test_typed_stop_is_confirmed_first(flow: CheckinFlow) -> None:
+    asked = flow.handle(at("food"), typed("stop", "stop"))
+    assert asked.ending is None
+    assert asked.state == FlowState(Stage.question, "food", pending="stopped")
+    assert asked.prompts[0].kind == "confirm"
+    assert [b.payload for b in asked.prompts[0].buttons] == ["/affirm", "/deny"]
+    stopped = flow.handle(asked.state, button("/affirm"))
+    assert stopped.ending == Ending.stopped
+
+
+def test_no_to_stopping_carries_on_with_the_same_question(flow: CheckinFlow) -> None:
+    asked = flow.handle(at("staff_kind"), typed("stop", "not enough staff"))
+    carried = flow.handle(asked.state, typed("deny", "no"))
+    assert carried.ending is None
+    assert carried.state == at("staff_kind")
+    assert last_question(carried) == "staff_kind"
+
+
+def test_an_answer_instead_of_confirming_is_taken_as_the_answer(flow: CheckinFlow) -> None:
+    asked = flow.handle(at("food"), typed("stop", "stop"))
+    answered = flow.handle(asked.state, button("/rate_good"))
+    assert answered.answer is not None and answered.answer.answer_value == "good"
+    assert answered.state == at("home")
+
+
+def test_withdraw_consent_is_confirmed_then_recorded(flow: CheckinFlow) -> None:
+    asked = flow.handle(at("food"), typed("withdraw_consent", "delete what i said"))
+    assert "not to use the answers" in asked.prompts[0].text
+    outcome = flow.handle(asked.state, typed("affirm", "yes"))
     assert outcome.ending == Ending.withdrawn
     assert outcome.consent_given is False
+    assert "will not be used" in outcome.prompts[0].text
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "text"),
+    [
+        ("stop", 0.69, "they told me to stop crying"),
+        ("help", 0.87, "I need help staff hurt me"),
+        ("deny", 0.73, "no they shout at me at night"),
+    ],
+)
+def test_a_story_that_sounds_like_a_command_is_kept(
+    flow: CheckinFlow, intent: str, confidence: float, text: str
+) -> None:
+    turn = UserTurn(intent=intent, text=text, confidence=confidence)
+    at_question = flow.handle(at("feel_safe"), turn)
+    assert at_question.answer is not None and at_question.answer.free_text == text
+    telling_more = flow.handle(FlowState(Stage.tell_more, "feel_safe", "listened_to"), turn)
+    assert telling_more.answer is not None
+    assert telling_more.answer.question_id == "feel_safe_more"
+    assert telling_more.answer.free_text == text
+
+
+def test_a_sure_long_command_is_still_a_command(flow: CheckinFlow) -> None:
+    turn = UserTurn(intent="talk_to_person", text="can i speak to my key worker", confidence=0.99)
+    outcome = flow.handle(FlowState(Stage.tell_more, "food", "home"), turn)
+    assert outcome.person_requested is True
+    assert outcome.answer is None
 
 
 def test_give_feedback_mid_way_takes_the_words_then_returns_to_the_question(

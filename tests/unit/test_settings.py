@@ -24,4 +24,4 @@ def test_defaults_are_the_embedded_set_up(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.resolved_database_url.startswith("sqlite:///")
-    assert settings.rasa_url == "http://localhost:5005"
+    assert settings.rasa_url == "http://127.0.0.1:5005"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:59:19.197513
+Create Date: 2026-11-23 01:22:18.771629
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ def upgrade() -> None:
                 "in_progress",
                 "finished",
                 "stopped",
+                "withdrawn",
                 name="conversationstatus",
                 native_enum=False,
                 length=20,
@@ -141,7 +142,7 @@ def upgrade() -> None:
         sa.Column("answer_value", sa.String(length=64), nullable=True),
         sa.Column("free_text", sa.Text(), nullable=True),
         sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("source_message_id", sa.String(length=128), nullable=False),
+        sa.Column("source_message_id", sa.String(length=128), nullable=True),
         sa.Column("cqc_statements", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
