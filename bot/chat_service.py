@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlalchemy.exc import IntegrityError
 
@@ -130,7 +130,9 @@ class ChatService:
             if seen is not None and seen.status == InboundStatus.rejected:
                 return [TOO_LONG]
             if seen is not None and seen.status == InboundStatus.received:
-                received_at = seen.received_at.replace(tzinfo=utcnow().tzinfo)
+                received_at = seen.received_at
+                if received_at.tzinfo is None:  # SQLite keeps no time zone; we store UTC
+                    received_at = received_at.replace(tzinfo=timezone.utc)
                 if utcnow() - received_at < self._in_flight:
                     return [STILL_WORKING]
             too_long = len(message.text) > self._max_chars
@@ -144,6 +146,9 @@ class ChatService:
                     status=InboundStatus.rejected if too_long else InboundStatus.received,
                 )
                 uow.inbound.add(seen)
+            elif not too_long:
+                # A retry of a message that failed or was lost: in flight again from now.
+                seen.status, seen.received_at = InboundStatus.received, utcnow()
             uow.commit()
             return [TOO_LONG] if too_long else seen.id
 
