@@ -15,7 +15,8 @@ run: setup ## Set up, then start the Rasa server, action server and app
 chat: ## Chat in this terminal with a running stack (make run in another)
 	$(VENV)/bin/covoice chat --service demo
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) migrate
+# `covoice run` itself migrates the store and checks the question sets.
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL)
 
 $(VENV)/.installed: pyproject.toml
 	@py=$$(scripts/find-python310) || exit 1; \
@@ -41,7 +42,7 @@ $(MODEL): $(RASA_INPUTS) | $(RASA_VENV)/.installed
 	  --out models --fixed-model-name covoice --force
 	@touch $@
 
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.installed ## Create or migrate the store and check the question sets
 	@$(VENV)/bin/covoice migrate
 	@$(VENV)/bin/covoice question-sets check
 

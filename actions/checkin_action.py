@@ -17,9 +17,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checkin_flow import CheckinFlow, FlowState, Outcome, Prompt, Stage, UserTurn
+from actions.checkin_flow import (
+    Button,
+    CheckinFlow,
+    FlowState,
+    Outcome,
+    Prompt,
+    Stage,
+    UserTurn,
+)
 from actions.checkin_recording import CheckinRecorder, Sender
 from actions.question_sets import QuestionSet, load_question_sets
+from covoice.prompt_format import PROMPT_FORMAT, PromptPayload
 from covoice.settings import Settings, load_settings
 from covoice.taxonomy import load_taxonomy
 from storage.database import make_engine, make_session_factory
@@ -33,8 +42,8 @@ SLOT_STAGE = "checkin_stage"
 SLOT_QUESTION = "checkin_question"
 SLOT_AFTER = "checkin_after"
 SLOT_PENDING = "checkin_pending"
+SLOT_LAST_MESSAGE = "checkin_last_message"
 SLOT_CONVERSATION = "conversation_id"
-PROMPT_FORMAT = "covoice.prompt.v1"
 
 SORRY_TEXT = "Sorry, something went wrong on our side. Please try again, or ask a member of staff."
 UNKNOWN_SERVICE_TEXT = (
@@ -95,15 +104,15 @@ class ActionCheckinTurn(Action):
             prompts, events = await asyncio.to_thread(self._turn, tracker)
         except UnknownService as error:
             logger.warning("Message from %s for an unknown service: %s", tracker.sender_id, error)
-            dispatcher.utter_message(json_message=_info_message(UNKNOWN_SERVICE_TEXT))
+            dispatcher.utter_message(json_message=_notice(UNKNOWN_SERVICE_TEXT, "info"))
             return []
         except Exception:
             # Nothing was committed and no slot moves on, so the person can try again.
             logger.exception("Check-in turn failed for %s", tracker.sender_id)
-            dispatcher.utter_message(json_message=_info_message(SORRY_TEXT))
+            dispatcher.utter_message(json_message=_notice(SORRY_TEXT, "error"))
             return []
         for prompt in prompts:
-            dispatcher.utter_message(json_message=prompt_message(prompt))
+            dispatcher.utter_message(json_message=dict(prompt_message(prompt)))
         return events
 
     def _turn(self, tracker: Tracker) -> tuple[list[Prompt], list[EventType]]:
@@ -125,6 +134,8 @@ class ActionCheckinTurn(Action):
             or question_set.id != set_id
             or not flow.can_continue(state)
         )
+        # The channel's own id: the same on a re-delivery, unlike Rasa's.
+        channel_message_id = metadata.get("message_id")
         if starting:
             outcome = flow.begin()
             conversation_id = self.context.recorder.start_conversation(
@@ -132,12 +143,16 @@ class ActionCheckinTurn(Action):
             )
         else:
             assert state is not None
-            outcome = flow.handle(state, turn)
-            message_id = metadata.get("message_id") or message.get("message_id")
-            if not self.context.recorder.record(conversation_id, outcome, message_id):
-                # This message was handled before: ask the same again, do not move on.
+            if channel_message_id and channel_message_id == tracker.get_slot(SLOT_LAST_MESSAGE):
+                # Delivered again after a time-out: ask the same again, do not move on.
                 outcome = Outcome(state, flow.current_prompts(state))
-        return outcome.prompts, slot_events(outcome, question_set.id, conversation_id)
+            else:
+                outcome = flow.handle(state, turn)
+                message_id = channel_message_id or message.get("message_id")
+                if not self.context.recorder.record(conversation_id, outcome, message_id):
+                    outcome = Outcome(state, flow.current_prompts(state))
+        events = slot_events(outcome, question_set.id, conversation_id)
+        return outcome.prompts, [*events, SlotSet(SLOT_LAST_MESSAGE, channel_message_id)]
 
     def _question_set(self, set_id: str | None) -> QuestionSet:
         sets = self.context.question_sets
@@ -199,7 +214,7 @@ def slot_events(outcome: Outcome, set_id: str, conversation_id: str) -> list[Eve
     ]
 
 
-def prompt_message(prompt: Prompt) -> dict[str, Any]:
+def prompt_message(prompt: Prompt) -> PromptPayload:
     """The channel-neutral wire form of a prompt, sent as Rasa's custom payload."""
     return {
         "format": PROMPT_FORMAT,
@@ -212,5 +227,6 @@ def prompt_message(prompt: Prompt) -> dict[str, Any]:
     }
 
 
-def _info_message(text: str) -> dict[str, Any]:
-    return prompt_message(Prompt("info", text, text))
+def _notice(text: str, kind: str) -> dict[str, Any]:
+    show_again = Button("Show the question again", "🔁", "/repeat", "control")
+    return dict(prompt_message(Prompt(kind, text, text, (show_again,))))

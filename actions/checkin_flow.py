@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, replace
 
 from actions.question_sets import END, FollowUp, Question, QuestionSet
+from covoice.prompt_format import ButtonPayload
 from covoice.taxonomy import ScaleOption
 
 
@@ -52,6 +53,11 @@ COMMANDS = frozenset(
 # something to keep, not "stop". Longer typed answers keep their words.
 SHORT_MESSAGE_WORDS = 3
 COMMAND_CONFIDENCE = 0.9
+# Where the person is asked to tell us something, a yes or no this short is a
+# bare yes or no ("yes please"); longer is what they want to tell ("yes they shout").
+BARE_REPLY_WORDS = 2
+# Words that ask for help or a person are acted on even when they are kept as an answer.
+ASKS_FOR_PERSON = frozenset({"help", "talk_to_person"})
 # Ending a check-in from typed words is confirmed first; a pressed Stop is not.
 ENDING_INTENTS = {"stop": "stopped", "goodbye": "stopped", "withdraw_consent": "withdrawn"}
 SCALE_INTENTS = {
@@ -92,7 +98,7 @@ class Button:
     payload: str
     kind: str = "answer"  # "answer" or "control"
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> ButtonPayload:
         return {
             "title": f"{self.pictogram} {self.label}",
             "label": self.label,
@@ -106,7 +112,7 @@ class Button:
 class Prompt:
     """One message to the person, in both wordings; the channel picks one."""
 
-    kind: str  # consent, question, follow_up, confirm, info, closing
+    kind: str  # consent, question, follow_up, confirm, info, closing, error
     text: str
     easy_read: str
     buttons: tuple[Button, ...] = ()
@@ -135,6 +141,10 @@ class UserTurn:
     @property
     def is_short(self) -> bool:
         return len(self.text.split()) <= SHORT_MESSAGE_WORDS
+
+    @property
+    def is_bare(self) -> bool:
+        return self.from_button or len(self.text.split()) <= BARE_REPLY_WORDS
 
     @property
     def steers(self) -> bool:
@@ -172,10 +182,13 @@ class Outcome:
     person_requested: bool = False
 
 
-CONFIRM_STOP = (
-    Button("Yes, stop", "✋", "/affirm"),
-    Button("No, carry on", "▶️", "/deny"),
-)
+# Their own payloads, so that a question's Yes or No button pressed now is not
+# taken as an answer to "Do you want to stop?".
+CARRY_ON = Button("No, carry on", "▶️", "/repeat")
+CONFIRM_BUTTONS = {
+    "stopped": (Button("Yes, stop", "✋", "/stop"), CARRY_ON),
+    "withdrawn": (Button("Yes, do not use them", "✋", "/withdraw_consent"), CARRY_ON),
+}
 CONTROL_BUTTONS = (
     Button("Skip", "⏭️", "/skip", "control"),
     Button("Repeat", "🔁", "/repeat", "control"),
@@ -202,10 +215,19 @@ class CheckinFlow:
 
     def handle(self, state: FlowState, turn: UserTurn) -> Outcome:
         """Apply what the person said or pressed to the conversation."""
-        if state.stage == Stage.ended:
-            return self._after_end(turn)
+        outcome = self._route(state, turn)
+        # "help me please someone is hurting me" is kept as the answer, and the
+        # person is still pointed to staff and the request noted.
+        if turn.intent in ASKS_FOR_PERSON and not turn.steers and not outcome.person_requested:
+            outcome.prompts.insert(0, _info(PERSON_TEXT, PERSON_EASY))
+            outcome.person_requested = True
+        return outcome
+
+    def _route(self, state: FlowState, turn: UserTurn) -> Outcome:
         if state.pending:
             return self._confirm_ending(state, turn)
+        if state.stage == Stage.ended:
+            return self._after_end(state, turn)
         if turn.intent in COMMANDS and turn.steers:
             return self._command(state, turn)
         if state.stage == Stage.consent:
@@ -246,13 +268,13 @@ class CheckinFlow:
     # -- the steps --------------------------------------------------------
 
     def _consent(self, state: FlowState, turn: UserTurn) -> Outcome:
-        if turn.intent == "affirm":
+        if turn.intent == "affirm" and turn.steers:
             return Outcome(
                 FlowState(Stage.question, self.qs.first.id),
                 [self._question_prompt(self.qs.first)],
                 consent_given=True,
             )
-        if turn.intent == "deny":
+        if turn.intent == "deny" and turn.steers:
             return Outcome(
                 FlowState(Stage.ended),
                 [
@@ -291,11 +313,10 @@ class CheckinFlow:
 
     def _free_text_step(self, state: FlowState, turn: UserTurn) -> Outcome:
         text = turn.text.strip()
-        if turn.steers and turn.intent == "deny":
+        if turn.is_bare and turn.intent == "deny":
             return self._leave_free_text_step(state, answer=None)
-        if turn.steers and turn.intent == "affirm":
-            go_ahead = _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
-            return Outcome(state, [go_ahead])
+        if turn.is_bare and turn.intent == "affirm":
+            return Outcome(state, [self._go_ahead_prompt()])
         if not text or turn.from_button:
             return self._with_note(state, "Please type what you want to say.", "Please type it.")
         if state.stage == Stage.tell_more:
@@ -314,12 +335,12 @@ class CheckinFlow:
         if state.stage == Stage.anything_else:
             return self._finish(answer)
         if state.stage == Stage.feedback:
+            back = FlowState(Stage.question, state.question_id)
+            if answer is None:
+                return Outcome(back, self.current_prompts(back))
             thanks = _info(
                 "Thank you for telling me. Let's carry on.", "Thank you. Let's carry on."
             )
-            back = FlowState(Stage.question, state.question_id) if state.question_id else None
-            if back is None:
-                return self._finish(answer)
             return Outcome(back, [thanks, *self.current_prompts(back)], answer=answer)
         return self._go_to(state.after_id or END, answer=answer)
 
@@ -332,6 +353,8 @@ class CheckinFlow:
         if intent in ENDING_INTENTS:
             if state.stage == Stage.consent:
                 return self._consent(state, replace(turn, intent="deny"))
+            if state.stage == Stage.anything_else and intent != "withdraw_consent":
+                return self._finish(None)  # at the last step, "stop" means "that's all"
             ending = Ending(ENDING_INTENTS[intent])
             if turn.from_button:
                 return self._stop(ending)
@@ -350,12 +373,26 @@ class CheckinFlow:
             return outcome
         if intent == "greet":
             return self._with_note(state, "Hello again.", "Hello again.")
-        # give_feedback
-        if state.stage == Stage.question:
-            return Outcome(FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()])
+        return self._give_feedback(state, turn)
+
+    def _give_feedback(self, state: FlowState, turn: UserTurn) -> Outcome:
         if state.stage == Stage.consent:
             return self._with_note(state, "Please press Yes or No first.", "Press Yes or No.")
-        return self._with_note(state, "Please tell me.", "Please tell me.")
+        at_button_question = state.stage == Stage.question and not self._asks_free_text(state)
+        if not turn.is_short and not turn.from_button:
+            # "I want to complain about the food, it is cold": that is the feedback.
+            if at_button_question:
+                told = FlowState(Stage.feedback, state.question_id)
+                return self._free_text_step(told, turn)
+            if state.stage == Stage.question:
+                return self._answer(state, turn)
+            return self._free_text_step(state, turn)
+        if at_button_question:
+            return Outcome(FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()])
+        return Outcome(state, [self._go_ahead_prompt()])
+
+    def _asks_free_text(self, state: FlowState) -> bool:
+        return self.qs.question(state.question_id or "").scale == "free_text"
 
     def _skip(self, state: FlowState) -> Outcome:
         if state.stage == Stage.consent:
@@ -366,29 +403,41 @@ class CheckinFlow:
         return self._leave_free_text_step(state, answer=None)
 
     def _confirm_ending(self, state: FlowState, turn: UserTurn) -> Outcome:
+        """The answer to "Do you want to stop?": yes, no, or ask again."""
         assert state.pending is not None
-        if turn.steers and (turn.intent == "affirm" or turn.intent in ENDING_INTENTS):
-            return self._stop(Ending(state.pending))
+        ending = Ending(state.pending)
         carry_on = replace(state, pending=None)
-        if turn.steers and turn.intent == "deny":
+        if turn.from_button:
+            if turn.intent in ENDING_INTENTS:
+                return self._stop(Ending(ENDING_INTENTS[turn.intent]))
+            return self._route(carry_on, turn)  # "No, carry on", or a question's own button
+        if turn.intent == "affirm" or (turn.intent in ENDING_INTENTS and turn.is_short):
+            return self._stop(ending)
+        if turn.intent == "deny":
             return self._with_note(carry_on, "Good, let's carry on.", "OK, let's carry on.")
-        # Anything else is taken as carrying on with it.
-        return self.handle(carry_on, turn)
+        # "no I don't want to stop" is no yes: ask again rather than guess.
+        return Outcome(
+            state,
+            [
+                _info("Please press one of these.", "Please press one."),
+                self._confirm_prompt(ending),
+            ],
+        )
 
     def _confirm_prompt(self, ending: Ending) -> Prompt:
         if ending == Ending.withdrawn:
-            text = "Do you want to stop, and for us not to use the answers you gave today?"
+            text = "Do you want to stop, and for us not to use the answers you gave in this chat?"
             easy = "Stop, and not use your answers?"
         else:
             text = "Do you want to stop now?"
             easy = "Stop now?"
-        return Prompt("confirm", text, easy, CONFIRM_STOP)
+        return Prompt("confirm", text, easy, CONFIRM_BUTTONS[ending.value])
 
     def _stop(self, ending: Ending) -> Outcome:
         if ending == Ending.withdrawn:
             text = (
-                "That is fine. I have stopped, and the answers you gave today will not be "
-                "used. You can start again any time by saying hello."
+                "That is fine. I have stopped, and the answers you gave in this chat will "
+                "not be used. You can start again any time by saying hello."
             )
             easy = "OK. I have stopped. We will not use your answers."
         else:
@@ -404,10 +453,18 @@ class CheckinFlow:
             consent_given=False if ending == Ending.withdrawn else None,
         )
 
-    def _after_end(self, turn: UserTurn) -> Outcome:
+    def _after_end(self, state: FlowState, turn: UserTurn) -> Outcome:
         # A new check-in (after "hello" or "Start again") is a new conversation,
-        # which the caller starts with begin().
-        return Outcome(FlowState(Stage.ended), [self._ended_prompt()])
+        # which the caller starts with begin(). Until then the person can still
+        # withdraw what they said or ask for someone.
+        if turn.steers and turn.intent == "withdraw_consent":
+            ending = Ending.withdrawn
+            return Outcome(replace(state, pending=ending.value), [self._confirm_prompt(ending)])
+        if turn.steers and turn.intent == "talk_to_person":
+            outcome = self._with_note(state, PERSON_TEXT, PERSON_EASY)
+            outcome.person_requested = True
+            return outcome
+        return Outcome(state, [self._ended_prompt()])
 
     # -- moving on --------------------------------------------------------
 
@@ -446,7 +503,8 @@ class CheckinFlow:
             return None
         if question.scale == "choice":
             return self._choice_value(question, turn)
-        return SCALE_INTENTS[question.scale].get(turn.intent)
+        # A long, unsure "no problem they are fine" is no "no": keep the words instead.
+        return SCALE_INTENTS[question.scale].get(turn.intent) if turn.steers else None
 
     def _choice_value(self, question: Question, turn: UserTurn) -> str | None:
         values = {option.value for option in question.options}
@@ -509,6 +567,9 @@ class CheckinFlow:
             ("💬",),
             ANYTHING_ELSE_QUESTION_ID,
         )
+
+    def _go_ahead_prompt(self) -> Prompt:
+        return _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
 
     def _ended_prompt(self) -> Prompt:
         return _info(

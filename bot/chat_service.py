@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.replies import SHOW_AGAIN, Reply, notice, replies_from_rasa
@@ -92,6 +92,14 @@ class ChatService:
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Take one message from any channel and return what to show the person."""
+        try:
+            return await self._handle(message)
+        except SQLAlchemyError:
+            # The person gets a next step, never a traceback; the log has the detail.
+            logger.exception("The store failed for a message from %s", message.sender_id)
+            return [NO_ANSWER]
+
+    async def _handle(self, message: IncomingMessage) -> list[Reply]:
         if not message.text.strip():
             return [EMPTY]
         if message.role not in self._roles:
@@ -116,7 +124,10 @@ class ChatService:
             logger.warning("Rasa gave no answer for %s", message.sender_id)
             await asyncio.to_thread(self._settle, admitted, InboundStatus.failed, None)
             return [NO_ANSWER]
-        await asyncio.to_thread(self._settle, admitted, InboundStatus.answered, replies)
+        # An action that failed says sorry: the message stays open for a retry.
+        failed = any(reply.kind == "error" for reply in replies)
+        status = InboundStatus.failed if failed else InboundStatus.answered
+        await asyncio.to_thread(self._settle, admitted, status, replies)
         return replies
 
     def _admit(self, message: IncomingMessage) -> int | list[Reply]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-PROMPT_FORMAT = "covoice.prompt.v1"
+from covoice.prompt_format import PROMPT_FORMAT
 
 
 @dataclass(frozen=True)

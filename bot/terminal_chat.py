@@ -43,7 +43,7 @@ async def run_terminal_chat(
     read_line: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
-    """Hold a check-in until the person finishes, types quit, or ends the input."""
+    """Hold a conversation until the person types quit or ends the input (Ctrl-D)."""
     session = uuid.uuid4().hex[:12]
     sender_id = f"term:{session}"
     buttons: list[ReplyButton] = []

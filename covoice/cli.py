@@ -6,13 +6,17 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from covoice.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from storage.unit_of_work import UnitOfWork
 
 app = typer.Typer(
     help="CoVoice: hear people's views and show what changed.",
@@ -42,7 +46,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def _unit_of_work(settings: Settings):  # type: ignore[no-untyped-def]
+def _unit_of_work(settings: Settings) -> Callable[[], UnitOfWork]:
     from storage.database import make_engine, make_session_factory
     from storage.unit_of_work import UnitOfWork
 
@@ -154,49 +158,94 @@ def chat(
     asyncio.run(main())
 
 
+FromDay = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")]
+ToDay = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")]
+OnlyService = Annotated[str | None, typer.Option(help="Only this service")]
+RevealPeople = Annotated[
+    bool, typer.Option(help="Show the service's own person references, not pseudonyms")
+]
+
+
 @export_app.command("responses")
 def export_responses(
-    from_day: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
-    to_day: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
-    service: Annotated[str | None, typer.Option(help="Only this service")] = None,
+    from_day: FromDay,
+    to_day: ToDay,
+    service: OnlyService = None,
     theme: Annotated[str | None, typer.Option(help="Only answers with this theme id")] = None,
     format: Annotated[str, typer.Option(help="csv or jsonl")] = "csv",
     output: Annotated[Path | None, typer.Option(help="File to write; default: print")] = None,
-    reveal_people: Annotated[
-        bool, typer.Option(help="Show the service's own person references, not pseudonyms")
-    ] = False,
+    reveal_people: RevealPeople = False,
 ) -> None:
     """Write the tagged answers between two days; people are pseudonymised unless asked."""
     from covoice.taxonomy import load_taxonomy
     from governance.exports import FORMATS
-    from governance.pseudonyms import pseudonym
     from governance.queries import responses_between
 
     settings = _settings()
-    first, last = _day(from_day, "--from"), _day(to_day, "--to")
-    if last < first:
-        _fail("--to is before --from. Please give the earlier day first.")
+    first, last = _days(from_day, to_day)
     if format not in FORMATS:
         _fail(f"Unknown format '{format}'. Use one of: {', '.join(FORMATS)}.")
     if theme and theme not in load_taxonomy(settings.taxonomy_path).themes:
         _fail(f"Unknown theme '{theme}'. Theme ids are listed in taxonomy.yml.")
     with _unit_of_work(settings)() as uow:
-        if service and uow.services.get(service) is None:
-            _fail(f"There is no service with id '{service}'.")
+        _check_service(uow, service)
         rows = responses_between(uow.session, first, last, service, theme)
-    secret = settings.pseudonym_secret()
-    label = (
-        (lambda row: row.person_ref)
-        if reveal_people
-        else (lambda row: pseudonym(secret, row.service_id, row.person_ref))
-    )
-    data = FORMATS[format](rows, label)
+    label = _person_label(settings, reveal_people)
+    data = FORMATS[format](rows, lambda row: label(row.service_id, row.person_ref))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         output.write_bytes(data)
         typer.echo(f"Wrote {len(rows)} answers to {output}.", err=True)
+
+
+@app.command("requests")
+def person_requests(
+    from_day: FromDay,
+    to_day: ToDay,
+    service: OnlyService = None,
+    reveal_people: RevealPeople = False,
+) -> None:
+    """List the people who asked, in a check-in, to talk to someone."""
+    from governance.queries import person_requests_between
+
+    settings = _settings()
+    first, last = _days(from_day, to_day)
+    with _unit_of_work(settings)() as uow:
+        _check_service(uow, service)
+        rows = person_requests_between(uow.session, first, last, service)
+    if not rows:
+        typer.echo(f"No one asked to talk to someone between {first} and {last}.")
+        return
+    label = _person_label(settings, reveal_people)
+    typer.echo("asked at (UTC)\tservice\tperson\trole\tchannel")
+    for row in rows:
+        asked = row.requested_at.strftime("%Y-%m-%d %H:%M")
+        person = label(row.service_id, row.person_ref)
+        typer.echo(f"{asked}\t{row.service_id}\t{person}\t{row.respondent_role}\t{row.channel}")
+
+
+def _days(from_day: str, to_day: str) -> tuple[date, date]:
+    first, last = _day(from_day, "--from"), _day(to_day, "--to")
+    if last < first:
+        _fail("--to is before --from. Please give the earlier day first.")
+    return first, last
+
+
+def _check_service(uow: UnitOfWork, service: str | None) -> None:
+    if service and uow.services.get(service) is None:
+        _fail(f"There is no service with id '{service}'.")
+
+
+def _person_label(settings: Settings, reveal_people: bool) -> Callable[[str, str], str]:
+    """How people appear in output: a pseudonym unless the caller asks to reveal them."""
+    from governance.pseudonyms import pseudonym
+
+    if reveal_people:
+        return lambda _service_id, person_ref: person_ref
+    secret = settings.pseudonym_secret()
+    return lambda service_id, person_ref: pseudonym(secret, service_id, person_ref)
 
 
 @app.command("run")

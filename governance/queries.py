@@ -49,8 +49,7 @@ def responses_between(
     Returns:
         Rows in the order the answers were stored.
     """
-    start = datetime.combine(first_day, time.min, tzinfo=timezone.utc)
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    start, end = _day_bounds(first_day, last_day)
     query = (
         select(Response, Person.ref)
         .join(Person, Person.id == Response.person_id)
@@ -69,9 +68,7 @@ def responses_between(
         )
     return [
         ResponseRow(
-            created_at=response.created_at.replace(tzinfo=timezone.utc)
-            if response.created_at.tzinfo is None
-            else response.created_at,
+            created_at=_utc(response.created_at),
             provider_id=response.provider_id,
             service_id=response.service_id,
             person_ref=person_ref,
@@ -87,3 +84,57 @@ def responses_between(
         )
         for response, person_ref in session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class PersonRequestRow:
+    requested_at: datetime
+    service_id: str
+    person_ref: str
+    respondent_role: str
+    channel: str
+    conversation_id: str
+
+
+def person_requests_between(
+    session: Session, first_day: date, last_day: date, service_id: str | None = None
+) -> list[PersonRequestRow]:
+    """Conversations in which the person asked to talk to someone, newest first.
+
+    Args:
+        session: an open session; the caller owns it.
+        first_day: the first day to include.
+        last_day: the last day to include.
+        service_id: only this service, if given.
+    """
+    start, end = _day_bounds(first_day, last_day)
+    query = (
+        select(Conversation, Person.ref)
+        .join(Person, Person.id == Conversation.person_id)
+        .where(Conversation.person_requested_at >= start, Conversation.person_requested_at < end)
+        .order_by(Conversation.person_requested_at.desc())
+    )
+    if service_id:
+        query = query.where(Conversation.service_id == service_id)
+    return [
+        PersonRequestRow(
+            requested_at=_utc(conversation.person_requested_at),
+            service_id=conversation.service_id,
+            person_ref=person_ref,
+            respondent_role=conversation.respondent_role,
+            channel=conversation.channel,
+            conversation_id=conversation.id,
+        )
+        for conversation, person_ref in session.execute(query)
+    ]
+
+
+def _day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(first_day, time.min, tzinfo=timezone.utc)
+    return start, datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+
+def _utc(moment: datetime | None) -> datetime:
+    assert moment is not None
+    # SQLite gives back naive datetimes; the store writes UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

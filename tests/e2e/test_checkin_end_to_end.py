@@ -12,7 +12,7 @@ from datetime import date
 import httpx
 import rasa_sdk
 
-from actions.checkin_action import PROMPT_FORMAT
+from covoice.prompt_format import PROMPT_FORMAT
 from covoice.stack import Stack, settings_env
 from storage.models import Conversation, ConversationStatus, InboundMessage
 from storage.unit_of_work import UnitOfWork

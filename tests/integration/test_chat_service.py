@@ -145,3 +145,26 @@ def test_messages_that_cannot_go_on_get_a_clear_reply(
     assert rasa.sent == []
     kept = inbox(unit_of_work)
     assert [m.status for m in kept] == ([InboundStatus.rejected] if expected is TOO_LONG else [])
+
+
+def test_a_store_failure_gets_a_next_step_not_a_crash() -> None:
+    def broken() -> UnitOfWork:
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("select", {}, Exception("database is locked"))
+
+    chat = ChatService(FakeRasa([]), broken, ("person",), max_message_chars=100)  # type: ignore[arg-type]
+    assert handle(chat, message()) == [NO_ANSWER]
+
+
+def test_a_sorry_from_the_action_server_leaves_the_message_open_for_a_retry(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    sorry = prompt_message(Prompt("error", "Sorry, something went wrong.", "Sorry."))
+    rasa = FakeRasa([{"recipient_id": "test:1", "custom": sorry}])
+    chat = service(rasa, unit_of_work)
+    assert handle(chat, message())[0].kind == "error"
+    assert inbox(unit_of_work)[0].status == InboundStatus.failed
+    rasa.answer = [{"recipient_id": "test:1", "custom": QUESTION}]
+    assert handle(chat, message())[0].question_id == "food"
+    assert len(rasa.sent) == 2

@@ -106,3 +106,15 @@ def test_a_conversation_on_a_removed_question_starts_again_kindly(
     assert messages[-1]["custom"]["kind"] == "consent"
     assert slots["checkin_stage"] == "consent"
     assert slots["conversation_id"] != old["conversation_id"]
+
+
+def test_the_same_channel_message_again_does_not_move_the_conversation_on(
+    action: ActionCheckinTurn,
+) -> None:
+    _, slots = run(action, tracker("hello", "greet"))
+    _, slots = run(action, tracker("/affirm", "affirm", slots, message_id="c-1"))
+    assert slots["checkin_question"] == "feel_safe"
+    # The consent "yes" delivered again must not answer "Do you feel safe?".
+    messages, again = run(action, tracker("/affirm", "affirm", slots, message_id="c-1"))
+    assert again["checkin_question"] == "feel_safe"
+    assert messages[-1]["custom"]["question_id"] == "feel_safe"

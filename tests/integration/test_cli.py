@@ -186,3 +186,33 @@ def test_answers_of_a_withdrawn_conversation_are_not_exported(
         app, ["export", "responses", "--from", today, "--to", today, "--format", "jsonl"], env=env
     )
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_requests_lists_who_asked_for_a_person(
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet
+) -> None:
+    recorder = CheckinRecorder(unit_of_work)
+    conversation_id = recorder.start_conversation(
+        Sender("term:y", "term", "oak-house", "resident-4"), checkin
+    )
+    outcome = CheckinFlow(checkin).handle(
+        FlowState(Stage.question, "food"),
+        UserTurn(intent="talk_to_person", text="i want a person"),
+    )
+    recorder.record(conversation_id, outcome, "r1")
+    today = date.today().isoformat()
+    result = runner.invoke(app, ["requests", "--from", today, "--to", today], env=env)
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.splitlines()
+    assert header.startswith("asked at (UTC)")
+    assert "\toak-house\tp-" in row and "resident-4" not in row
+    revealed = runner.invoke(
+        app, ["requests", "--from", today, "--to", today, "--reveal-people"], env=env
+    )
+    assert "resident-4" in revealed.stdout
+
+
+def test_requests_says_so_when_no_one_asked(env: dict[str, str], unit_of_work: object) -> None:
+    result = runner.invoke(app, ["requests", "--from", "2026-01-01", "--to", "2026-01-31"], env=env)
+    assert result.exit_code == 0
+    assert "No one asked to talk to someone between 2026-01-01 and 2026-01-31." in result.stdout

@@ -236,9 +236,9 @@ def test_typed_stop_is_confirmed_first(flow: CheckinFlow) -> None:
     assert asked.ending is None
     assert asked.state == FlowState(Stage.question, "food", pending="stopped")
     assert asked.prompts[0].kind == "confirm"
-    assert [b.payload for b in asked.prompts[0].buttons] == ["/affirm", "/deny"]
-    stopped = flow.handle(asked.state, button("/affirm"))
-    assert stopped.ending == Ending.stopped
+    assert [b.payload for b in asked.prompts[0].buttons] == ["/stop", "/repeat"]
+    assert flow.handle(asked.state, button("/stop")).ending == Ending.stopped
+    assert flow.handle(asked.state, typed("affirm", "yes")).ending == Ending.stopped
 
 
 def test_no_to_stopping_carries_on_with_the_same_question(flow: CheckinFlow) -> None:
@@ -295,7 +295,7 @@ def test_a_sure_long_command_is_still_a_command(flow: CheckinFlow) -> None:
 def test_give_feedback_mid_way_takes_the_words_then_returns_to_the_question(
     flow: CheckinFlow,
 ) -> None:
-    asked = flow.handle(at("food"), typed("give_feedback", "i want to complain"))
+    asked = flow.handle(at("food"), typed("give_feedback", "can i complain"))
     assert asked.state == FlowState(Stage.feedback, "food")
     told = flow.handle(asked.state, typed("inform", "the minibus is always late"))
     assert told.answer is not None and told.answer.question_id == "feedback"
@@ -346,3 +346,112 @@ def test_state_from_an_older_version_of_the_set_cannot_continue(flow: CheckinFlo
     assert not flow.can_continue(at("question_that_was_removed"))
     assert not flow.can_continue(FlowState(Stage.tell_more, "favourite_activity"))  # no follow-up
     assert not flow.can_continue(FlowState(Stage.tell_more, "food", after_id="gone"))
+
+
+def test_feedback_given_in_one_go_is_kept_and_the_question_asked_again(flow: CheckinFlow) -> None:
+    said = typed("give_feedback", "i want to complain about the minibus it is always late")
+    outcome = flow.handle(at("food"), said)
+    assert outcome.answer is not None
+    assert (outcome.answer.question_id, outcome.answer.free_text) == ("feedback", said.text)
+    assert outcome.state == at("food")
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "text"),
+    [
+        ("stop", 0.92, "no I don't want to stop"),
+        ("inform", 0.5, "the food is cold"),
+    ],
+)
+def test_an_unclear_reply_to_do_you_want_to_stop_asks_again(
+    flow: CheckinFlow, intent: str, confidence: float, text: str
+) -> None:
+    asked = flow.handle(at("feel_safe"), typed("stop", "stop"))
+    again = flow.handle(asked.state, UserTurn(intent=intent, text=text, confidence=confidence))
+    assert again.ending is None and again.answer is None
+    assert again.state == asked.state
+    assert again.prompts[-1].kind == "confirm"
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "text", "ends"),
+    [
+        ("deny", 0.44, "no I want to carry on", False),
+        ("affirm", 0.72, "yes delete them please", True),
+    ],
+)
+def test_a_long_yes_or_no_answers_the_confirmation_not_the_question(
+    flow: CheckinFlow, intent: str, confidence: float, text: str, ends: bool
+) -> None:
+    asked = flow.handle(at("feel_safe"), typed("withdraw_consent", "delete what i said"))
+    outcome = flow.handle(asked.state, UserTurn(intent=intent, text=text, confidence=confidence))
+    assert outcome.answer is None
+    assert (outcome.ending == Ending.withdrawn) is ends
+    if not ends:
+        assert outcome.state == at("feel_safe")
+
+
+def test_a_question_button_pressed_while_confirming_answers_the_question(
+    flow: CheckinFlow,
+) -> None:
+    asked = flow.handle(at("feel_safe"), typed("stop", "stop"))
+    outcome = flow.handle(asked.state, button("/affirm"))
+    assert outcome.answer is not None and outcome.answer.answer_value == "yes"
+    assert outcome.ending is None
+
+
+@pytest.mark.parametrize("stage", [Stage.tell_more, Stage.anything_else])
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("affirm", "yes they shout"),
+        ("deny", "no they shout at me"),
+        ("give_feedback", "i want to complain about the food it is cold"),
+    ],
+)
+def test_words_in_a_free_text_step_are_kept_even_if_they_start_with_yes_or_no(
+    flow: CheckinFlow, stage: Stage, intent: str, text: str
+) -> None:
+    state = FlowState(stage, "food", "home") if stage == Stage.tell_more else FlowState(stage)
+    outcome = flow.handle(state, UserTurn(intent=intent, text=text, confidence=0.94))
+    assert outcome.answer is not None and outcome.answer.free_text == text
+
+
+def test_an_unsure_long_no_is_kept_as_words_not_as_no(flow: CheckinFlow) -> None:
+    said = UserTurn(intent="deny", text="no problem they are fine", confidence=0.37)
+    outcome = flow.handle(at("listened_to"), said)
+    assert outcome.answer is not None
+    assert (outcome.answer.answer_value, outcome.answer.free_text) == (None, said.text)
+    assert outcome.state == at("staff_kind")  # no "when do staff not listen?"
+
+
+def test_an_unsure_cry_for_help_is_kept_and_acted_on(flow: CheckinFlow) -> None:
+    said = UserTurn(intent="help", text="help me please someone is hurting me", confidence=0.62)
+    outcome = flow.handle(at("feel_safe"), said)
+    assert outcome.answer is not None and outcome.answer.free_text == said.text
+    assert outcome.person_requested is True
+    assert "member of staff" in outcome.prompts[0].text
+
+
+def test_stop_at_anything_else_finishes_with_the_thank_you(flow: CheckinFlow) -> None:
+    outcome = flow.handle(FlowState(Stage.anything_else), button("/stop"))
+    assert outcome.ending == Ending.finished
+    assert "what we change" in outcome.prompts[0].text
+
+
+def test_after_the_end_the_person_can_still_withdraw_or_ask_for_someone(
+    flow: CheckinFlow,
+) -> None:
+    ended = FlowState(Stage.ended)
+    asked = flow.handle(ended, typed("withdraw_consent", "delete what i said"))
+    assert asked.prompts[0].kind == "confirm"
+    assert flow.handle(asked.state, typed("affirm", "yes")).ending == Ending.withdrawn
+    person = flow.handle(ended, typed("talk_to_person", "i want a person"))
+    assert person.person_requested is True and person.state == ended
+
+
+def test_skipping_mid_way_feedback_says_no_thanks_for_nothing(flow: CheckinFlow) -> None:
+    outcome = flow.handle(FlowState(Stage.feedback, "food"), button("/skip"))
+    assert outcome.answer is None
+    assert outcome.state == at("food")
+    assert "Thank you" not in outcome.prompts[0].text
