@@ -256,7 +256,7 @@ def test_an_answer_instead_of_confirming_is_taken_as_the_answer(flow: CheckinFlo
     assert answered.state == at("home")
 
 
-def test_withdraw_consent_is_confirmed_then_recorded(flow: CheckinFlow) -> None:
+def test_withdraw_consent_is_confirmed_then_ends_as_withdrawn(flow: CheckinFlow) -> None:
     asked = flow.handle(at("food"), typed("withdraw_consent", "delete what i said"))
     assert "not to use the answers" in asked.prompts[0].text
     outcome = flow.handle(asked.state, typed("affirm", "yes"))

@@ -47,7 +47,7 @@ def test_domain_intents_are_the_taxonomy_intents(taxonomy: Taxonomy) -> None:
     assert set(domain["intents"]) == set(taxonomy.intents)
 
 
-def test_every_intent_has_at_least_25_varied_examples(taxonomy: Taxonomy) -> None:
+def test_every_intent_has_at_least_25_distinct_examples(taxonomy: Taxonomy) -> None:
     nlu = _yaml(PROJECT_ROOT / "nlu" / "data" / "nlu.yml")["nlu"]
     examples = {
         block["intent"]: [line[2:].strip() for line in block["examples"].splitlines() if line]
