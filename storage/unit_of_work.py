@@ -50,6 +50,3 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()
