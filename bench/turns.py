@@ -47,7 +47,10 @@ CHECK_IN = [
     "more trips to the seaside",
     "/deny",
 ]
-LEVELS = ((1, 10), (10, 30), (50, 50))  # (concurrent conversations, conversations in all)
+LEVELS = ((1, 20), (10, 30), (50, 50))  # (concurrent conversations, conversations in all)
+# Each level runs in rounds that take turns between the two paths, so drift in
+# a shared machine's speed falls on both alike.
+ROUNDS = 5
 
 
 @dataclass
@@ -132,6 +135,23 @@ async def load(target: str, url: str, concurrency: int, total: int) -> Result:
     return Result(target, concurrency, latencies, seconds, sum(f for _, f in results))
 
 
+async def compare(
+    app_url: str, rasa_url: str, concurrency: int, total: int
+) -> tuple[Result, Result]:
+    """Run ``total`` conversations on each path, in alternating rounds."""
+    per_round = max(concurrency, total // ROUNDS)
+    found = {target: Result(target, concurrency, [], 0.0, 0) for target in ("app", "rasa")}
+    order = [("app", app_url), ("rasa", rasa_url)]
+    for _ in range(max(1, total // per_round)):
+        for target, url in order:
+            batch = await load(target, url, concurrency, per_round)
+            found[target].latencies += batch.latencies
+            found[target].seconds += batch.seconds
+            found[target].failures += batch.failures
+        order.reverse()
+    return found["app"], found["rasa"]
+
+
 def peak_memory_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its children."""
     total = 0.0
@@ -205,12 +225,9 @@ def main() -> None:
         asyncio.run(load("app", app_url, 1, 2))  # warm both paths
         asyncio.run(load("rasa", rasa_url, 1, 2))
         results = []
-        paths = [("app", app_url), ("rasa", rasa_url)]
         for concurrency, total in LEVELS:
-            paths.reverse()  # alternate which path goes first, so neither always runs warmer
-            for target, url in paths:
-                print(f"{target}: {concurrency} concurrent conversations…", flush=True)
-                results.append(asyncio.run(load(target, url, concurrency, total)))
+            print(f"{concurrency} concurrent conversations, both paths…", flush=True)
+            results.extend(asyncio.run(compare(app_url, rasa_url, concurrency, total)))
         memory = {p.name: peak_memory_mb(p.popen.pid) for p in stack.processes}
     finally:
         stack.stop()
@@ -236,7 +253,9 @@ def render(
         "Each conversation is a whole check-in of "
         f"{len(CHECK_IN)} turns. *Full stack*: the app's `/api/chat` (inbox, dedupe, Rasa, "
         "action server, store). *Bare Rasa*: the Rasa REST channel directly, same model, "
-        "same action server and store. Ratio = full / bare (1.00 = no overhead).",
+        "same action server and store. Ratio = full / bare (1.00 = no overhead). "
+        f"The two paths take turns in up to {ROUNDS} rounds a level, so a shared "
+        "machine's drift falls on both.",
         "",
         "| concurrent | path | turns | p50 ms | p95 ms | turns/s | unfinished check-ins |",
         "|---:|---|---:|---:|---:|---:|---:|",
