@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,36 +14,29 @@ from governance.pseudonyms import pseudonym
 from governance.queries import ResponseRow
 
 GOLDEN = Path(__file__).parent / "golden"
+FOOD = ResponseRow(
+    created_at=datetime(2026, 11, 20, 10, 15, 0, tzinfo=timezone.utc),
+    provider_id="acme-care",
+    service_id="oak-house",
+    person_ref="resident-7",
+    respondent_role="person",
+    conversation_id="c-1",
+    question_set_id="lived_experience_checkin",
+    question_id="food",
+    answer_value="bad",
+    free_text=None,
+    themes=("food_drink",),
+    cqc_statements=("Effective: Supporting people to live healthier lives",),
+    channel="term",
+)
 ROWS = [
-    ResponseRow(
-        created_at=datetime(2026, 11, 20, 10, 15, 0, tzinfo=timezone.utc),
-        provider_id="acme-care",
-        service_id="oak-house",
-        person_ref="resident-7",
-        respondent_role="person",
-        conversation_id="c-1",
-        question_set_id="lived_experience_checkin",
-        question_id="food",
-        answer_value="bad",
-        free_text=None,
-        themes=("food_drink",),
-        cqc_statements=("Effective: Supporting people to live healthier lives",),
-        channel="term",
-    ),
-    ResponseRow(
+    FOOD,
+    replace(
+        FOOD,
         created_at=datetime(2026, 11, 20, 10, 16, 5, tzinfo=timezone.utc),
-        provider_id="acme-care",
-        service_id="oak-house",
-        person_ref="resident-7",
-        respondent_role="person",
-        conversation_id="c-1",
-        question_set_id="lived_experience_checkin",
         question_id="food_more",
         answer_value=None,
         free_text='More curry, "less" pasta, and a café trip 😊',
-        themes=("food_drink",),
-        cqc_statements=("Effective: Supporting people to live healthier lives",),
-        channel="term",
     ),
 ]
 
@@ -71,7 +65,5 @@ def test_pseudonym_is_stable_and_hides_the_reference() -> None:
 
 
 def test_csv_cell_that_looks_like_a_formula_is_made_harmless() -> None:
-    from dataclasses import replace
-
     row = replace(ROWS[1], free_text='=HYPERLINK("http://x")')
     assert b"'=HYPERLINK" in responses_csv([row], label)
