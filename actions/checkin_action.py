@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checkin_flow import (
+from checkin.flow import (
     Button,
     CheckinFlow,
     FlowState,
@@ -26,9 +26,9 @@ from actions.checkin_flow import (
     Stage,
     UserTurn,
 )
-from actions.checkin_recording import CheckinRecorder, Sender
-from actions.question_sets import QuestionSet, load_question_sets
-from covoice.prompt_format import PROMPT_FORMAT, PromptPayload
+from checkin.question_sets import QuestionSet, load_question_sets
+from checkin.service import CheckinRecorder, Sender
+from checkin.wire import PROMPT_FORMAT, PromptPayload
 from covoice.settings import Settings, load_settings
 from covoice.taxonomy import load_taxonomy
 from storage.database import make_engine, make_session_factory

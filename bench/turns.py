@@ -25,12 +25,11 @@ from pathlib import Path
 
 import httpx
 
+from cli.stack import RASA_BIN, Stack, private_settings
 from covoice.settings import PROJECT_ROOT
-from covoice.stack import RASA_BIN, Stack, private_settings
-from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade_database
 from storage.models import Provider, Service
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import open_store
 
 CHECK_IN = [
     "hello",
@@ -207,8 +206,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="covoice-bench-"))
     settings = private_settings(work, pseudonym_key="bench")
     upgrade_database(settings.resolved_database_url)
-    sessions = make_session_factory(make_engine(settings.resolved_database_url))
-    with UnitOfWork(sessions) as uow:
+    with open_store(settings.resolved_database_url)() as uow:
         uow.services.add_provider(Provider(id="bench-care", name="Bench Care"))
         uow.services.add(Service(id="bench-house", provider_id="bench-care", name="Bench House"))
         uow.commit()

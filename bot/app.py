@@ -14,8 +14,7 @@ from bot.chat_service import ChatService, IncomingMessage
 from bot.rasa_client import RasaClient
 from covoice.settings import Settings
 from covoice.taxonomy import load_taxonomy
-from storage.database import make_engine, make_session_factory
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import open_store
 
 
 @dataclass
@@ -31,11 +30,10 @@ class AppParts:
 
 def build_parts(settings: Settings) -> AppParts:
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    sessions = make_session_factory(make_engine(settings.resolved_database_url))
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
     chat = ChatService(
         rasa=rasa,
-        unit_of_work=lambda: UnitOfWork(sessions),
+        unit_of_work=open_store(settings.resolved_database_url),
         roles=taxonomy.respondent_roles,
         max_message_chars=settings.max_message_chars,
     )

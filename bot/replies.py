@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from covoice.prompt_format import PROMPT_FORMAT
+from checkin.wire import PROMPT_FORMAT
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -88,10 +89,36 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Contact(Base):
+    """A channel identity (a kiosk session, a Telegram chat) and whom it speaks for.
+
+    Channels write it after checking their credential; the action server reads
+    who is talking from here, never from what travels with a message.
+    """
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    respondent_role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Conversation(Base):
+    """One check-in, and the authoritative state of where it is.
+
+    ``stage``, ``question_id``, ``after_id``, ``pending`` and ``turn`` change in
+    the same transaction as the answer they follow from; Rasa's tracker is
+    never asked where a conversation is.
+    """
+
     __tablename__ = "conversation"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
     sender_id: Mapped[str] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
@@ -107,6 +134,16 @@ class Conversation(Base):
     finished_at: Mapped[datetime | None]
     # Set when the person asks to talk to someone; staff alerts read it.
     person_requested_at: Mapped[datetime | None]
+    # Set when the person asks for this check-in's answers not to be used.
+    withdrawn_at: Mapped[datetime | None]
+    stage: Mapped[str] = mapped_column(String(20), default="consent")
+    question_id: Mapped[str | None] = mapped_column(String(64))
+    # Where to go once a follow-up or mid-way feedback is answered.
+    after_id: Mapped[str | None] = mapped_column(String(64))
+    # An ending waiting for the person to confirm it.
+    pending: Mapped[str | None] = mapped_column(String(20))
+    # Counts the steps the conversation has moved through; buttons carry it.
+    turn: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Consent(Base):
@@ -180,7 +217,41 @@ class InboundMessage(Base):
     message_id: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str | None] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
+    # The conversation the message was a turn of, set with the turn's answer.
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversation.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[InboundStatus] = mapped_column(Enum(InboundStatus, native_enum=False, length=20))
     replies: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A channel credential: which channel a client program speaks as, and for which services.
+
+    Only a hash of the key is kept; the key itself is shown once, when made.
+    """
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """An append-only record of who saw or exported personal data, and why."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

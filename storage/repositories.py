@@ -6,7 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    ApiKey,
+    AuditEntry,
     Consent,
+    Contact,
     Conversation,
     InboundMessage,
     Person,
@@ -51,12 +54,36 @@ class PersonRepository:
         return person
 
 
+class ContactRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, contact_id: int) -> Contact | None:
+        return self.session.get(Contact, contact_id)
+
+    def by_sender(self, sender_id: str) -> Contact | None:
+        return self.session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+
+    def add(self, contact: Contact) -> None:
+        self.session.add(contact)
+        self.session.flush()
+
+
 class ConversationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, conversation_id: str) -> Conversation | None:
         return self.session.get(Conversation, conversation_id)
+
+    def latest_for_contact(self, contact_id: int) -> Conversation | None:
+        """The contact's newest conversation: the one a message without context belongs to."""
+        return self.session.scalar(
+            select(Conversation)
+            .where(Conversation.contact_id == contact_id)
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+            .limit(1)
+        )
 
     def add(self, conversation: Conversation) -> None:
         self.session.add(conversation)
@@ -105,3 +132,33 @@ class InboundRepository:
     def add(self, message: InboundMessage) -> None:
         self.session.add(message)
         self.session.flush()
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        return self.session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+
+    def by_prefix(self, prefix: str) -> ApiKey | None:
+        return self.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+
+    def list_all(self) -> list[ApiKey]:
+        return list(self.session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+    def add(self, key: ApiKey) -> None:
+        self.session.add(key)
+
+
+class AuditRepository:
+    """Append-only: entries are added and read, never changed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+
+    def list_all(self) -> list[AuditEntry]:
+        return list(self.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))

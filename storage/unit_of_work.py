@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.database import make_engine, make_session_factory
 from storage.repositories import (
+    ApiKeyRepository,
+    AuditRepository,
+    ContactRepository,
     ConversationRepository,
     InboundRepository,
     PersonRepository,
@@ -23,9 +28,12 @@ class UnitOfWork:
 
     services: ServiceRepository
     people: PersonRepository
+    contacts: ContactRepository
     conversations: ConversationRepository
     responses: ResponseRepository
     inbound: InboundRepository
+    api_keys: ApiKeyRepository
+    audit: AuditRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -34,9 +42,12 @@ class UnitOfWork:
         self.session = self._session_factory()
         self.services = ServiceRepository(self.session)
         self.people = PersonRepository(self.session)
+        self.contacts = ContactRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.responses = ResponseRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
+        self.audit = AuditRepository(self.session)
         return self
 
     def __exit__(
@@ -50,3 +61,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def open_store(database_url: str) -> UnitOfWorkFactory:
+    """The one place a process turns a database URL into units of work."""
+    sessions = make_session_factory(make_engine(database_url))
+    return lambda: UnitOfWork(sessions)

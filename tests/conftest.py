@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.question_sets import QuestionSet, load_question_set
+from checkin.question_sets import QuestionSet, load_question_set
 from covoice.settings import PROJECT_ROOT
 from covoice.taxonomy import Taxonomy, load_taxonomy
-from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade_database
 from storage.models import Provider, Service
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWork, open_store
 
 CHECKIN = PROJECT_ROOT / "question_sets" / "lived_experience_checkin.yml"
 
@@ -45,8 +44,7 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def unit_of_work(database_url: str) -> Callable[[], UnitOfWork]:
     """A migrated SQLite store in a temporary folder with one service, oak-house."""
-    sessions = make_session_factory(make_engine(database_url))
-    factory = lambda: UnitOfWork(sessions)  # noqa: E731
+    factory = open_store(database_url)
     seed_service(factory)
     return factory
 

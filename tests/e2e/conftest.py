@@ -16,11 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from cli.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from covoice.settings import Settings
-from covoice.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
-from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade_database
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWork, open_store
 from tests.conftest import seed_service
 
 
@@ -43,8 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def store_of(settings: Settings) -> Callable[[], UnitOfWork]:
-    sessions = make_session_factory(make_engine(settings.resolved_database_url))
-    return lambda: UnitOfWork(sessions)
+    return open_store(settings.resolved_database_url)
 
 
 @pytest.fixture(scope="session")

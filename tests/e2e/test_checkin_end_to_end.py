@@ -12,8 +12,8 @@ from datetime import date
 import httpx
 import rasa_sdk
 
-from covoice.prompt_format import PROMPT_FORMAT
-from covoice.stack import Stack, settings_env
+from checkin.wire import PROMPT_FORMAT
+from cli.stack import Stack, settings_env
 from storage.models import Conversation, ConversationStatus, InboundMessage
 from storage.unit_of_work import UnitOfWork
 from tests.e2e.conftest import Chatter, asked, payloads
@@ -224,7 +224,7 @@ def _export(stack: Stack, *options: str) -> list[dict[str, object]]:
         [
             sys.executable,
             "-m",
-            "covoice.cli",
+            "cli.main",
             "export",
             "responses",
             "--from",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from covoice.stack import private_settings, settings_env
+from cli.stack import private_settings, settings_env
 
 
 def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
         "COVOICE_APP_PORT": str(settings.app_port),
     }
     run = subprocess.Popen(
-        [sys.executable, "-m", "covoice.cli", "run"],
+        [sys.executable, "-m", "cli.main", "run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from covoice.stack import Stack, settings_env
+from cli.stack import Stack, settings_env
 
 
 def test_a_person_answers_by_number_and_by_typing(stack: Stack) -> None:
     typed = "1\n1\nsay that again\nno\nthey talk over me\nquit\n"
     result = subprocess.run(
-        [sys.executable, "-m", "covoice.cli", "chat", "--service", "oak-house", "--easy-read"],
+        [sys.executable, "-m", "cli.main", "chat", "--service", "oak-house", "--easy-read"],
         input=typed,
         env=settings_env(stack.settings),
         capture_output=True,

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from actions.checkin_action import prompt_message
-from actions.checkin_flow import Prompt
 from bot.chat_service import (
     NO_ANSWER,
     STILL_WORKING,
@@ -21,6 +20,7 @@ from bot.chat_service import (
     IncomingMessage,
 )
 from bot.rasa_client import RasaUnavailable
+from checkin.flow import Prompt
 from storage.models import InboundMessage, InboundStatus
 from storage.unit_of_work import UnitOfWork
 

@@ -16,8 +16,8 @@ from actions.checkin_action import (
     ActionCheckinTurn,
     CheckinContext,
 )
-from actions.checkin_recording import CheckinRecorder
-from actions.question_sets import QuestionSet
+from checkin.question_sets import QuestionSet
+from checkin.service import CheckinRecorder
 from storage.unit_of_work import UnitOfWork
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from actions.checkin_flow import CheckinFlow, FlowState, Stage, UserTurn
-from actions.checkin_recording import CheckinRecorder, Sender
-from actions.question_sets import QuestionSet
-from covoice.cli import app
+from checkin.flow import CheckinFlow, FlowState, Stage, UserTurn
+from checkin.question_sets import QuestionSet
+from checkin.service import CheckinRecorder, Sender
+from cli.main import app
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import CHECKIN
 
@@ -161,7 +161,7 @@ def test_a_store_that_is_not_set_up_gets_a_next_step(tmp_path: Path) -> None:
 
     env = {"COVOICE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "PATH": "/usr/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "covoice.cli", "service", "list"],
+        [sys.executable, "-m", "cli.main", "service", "list"],
         env=env,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covoice.stack import Stack, StackError, private_settings
+from cli.stack import Stack, StackError, private_settings
 
 
 def test_a_port_in_use_is_named_with_its_setting(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from actions.checkin_flow import CheckinFlow, FlowState, Stage, UserTurn
-from actions.checkin_recording import CheckinRecorder, Sender
-from actions.question_sets import QuestionSet
+from checkin.flow import CheckinFlow, FlowState, Stage, UserTurn
+from checkin.question_sets import QuestionSet
+from checkin.service import CheckinRecorder, Sender
 from storage.database import make_engine
 from storage.models import Base, Consent, Conversation, ConversationStatus
 from storage.unit_of_work import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.checkin_flow import (
+from checkin.flow import (
     CheckinFlow,
     Ending,
     FlowState,
@@ -12,7 +12,7 @@ from actions.checkin_flow import (
     Stage,
     UserTurn,
 )
-from actions.question_sets import QuestionSet
+from checkin.question_sets import QuestionSet
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.question_sets import QuestionSetError, load_question_set, load_question_sets
+from checkin.question_sets import QuestionSetError, load_question_set, load_question_sets
 from covoice.settings import PROJECT_ROOT
 from covoice.taxonomy import Taxonomy
 from tests.conftest import CHECKIN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from covoice.cli import app
+from cli.main import app
 from covoice.settings import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from actions.checkin_action import prompt_message
-from actions.checkin_flow import CheckinFlow, FlowState, Stage
-from actions.question_sets import QuestionSet
 from bot.replies import Reply, replies_from_rasa
+from checkin.flow import CheckinFlow, FlowState, Stage
+from checkin.question_sets import QuestionSet
 
 
 def test_prompt_survives_the_trip_through_rasa(checkin: QuestionSet) -> None:

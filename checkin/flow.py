@@ -11,8 +11,8 @@ import enum
 import json
 from dataclasses import dataclass, replace
 
-from actions.question_sets import END, FollowUp, Question, QuestionSet
-from covoice.prompt_format import ButtonPayload
+from checkin.question_sets import END, FollowUp, Question, QuestionSet
+from checkin.wire import ButtonPayload
 from covoice.taxonomy import ScaleOption
 
 

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from actions.checkin_flow import Ending, Outcome
-from actions.question_sets import QuestionSet
+from checkin.flow import Ending, Outcome
+from checkin.question_sets import QuestionSet
 from storage.errors import UnknownConversation, UnknownService
 from storage.models import (
     Consent,

@@ -1,0 +1,1 @@
+"""Entry points: the `covoice` command line and the process supervisor."""

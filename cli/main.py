@@ -1,0 +1,40 @@
+"""The `covoice` command line: run the stack, chat, export, look after the store."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import chat_commands, export_commands, store_commands
+
+app = typer.Typer(
+    help="CoVoice: hear people's views and show what changed.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("run")(chat_commands.run)
+app.command("chat")(chat_commands.chat)
+app.command("migrate")(store_commands.migrate)
+app.command("requests")(export_commands.person_requests)
+app.add_typer(export_commands.export_app, name="export")
+app.add_typer(store_commands.service_app, name="service")
+app.add_typer(store_commands.question_sets_app, name="question-sets")
+
+
+def main() -> None:
+    """Run the command line, turning a store that is not set up into a next step."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        app()
+    except OperationalError as error:
+        typer.secho(
+            f"The store cannot be used: {error.orig}. If this is a new set-up, run "
+            "'make run' (or '.venv/bin/covoice migrate') first.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()
