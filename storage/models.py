@@ -73,6 +73,8 @@ class Service(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("provider.id"))
     name: Mapped[str] = mapped_column(String(200))
+    # Managers count days in the service's own time zone, not in UTC.
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
 
     provider: Mapped[Provider] = relationship(back_populates="services")
 

@@ -79,6 +79,13 @@ def upgrade() -> None:
             batch_op.f("fk_conversation_contact_id_contact"), "contact", ["contact_id"], ["id"]
         )
 
+    with op.batch_alter_table("service", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "time_zone", sa.String(length=64), nullable=False, server_default="Europe/London"
+            )
+        )
+
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("conversation_id", sa.String(length=36), nullable=True))
@@ -131,6 +138,9 @@ def downgrade() -> None:
         batch_op.drop_column("stage")
         batch_op.drop_column("withdrawn_at")
         batch_op.drop_column("contact_id")
+
+    with op.batch_alter_table("service", schema=None) as batch_op:
+        batch_op.drop_column("time_zone")
 
     op.drop_table("contact")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
