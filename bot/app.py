@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from bot.chat_service import ChatService, IncomingMessage
 from bot.rasa_client import RasaClient
+from checkin.loading import load_sets_and_wording
+from checkin.wire import Prompt
 from covoice.settings import Settings
 from covoice.taxonomy import load_taxonomy
 from storage.unit_of_work import open_store
@@ -30,12 +32,15 @@ class AppParts:
 
 def build_parts(settings: Settings) -> AppParts:
     taxonomy = load_taxonomy(settings.taxonomy_path)
+    _, wording = load_sets_and_wording(settings)
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
     chat = ChatService(
         rasa=rasa,
-        unit_of_work=open_store(settings.resolved_database_url),
+        unit_of_work=open_store(settings.resolved_database_url, settings.store_timeout_seconds),
+        wording=wording,
         roles=taxonomy.respondent_roles,
         max_message_chars=settings.max_message_chars,
+        action_budget_seconds=settings.action_budget_seconds,
     )
     return AppParts(chat=chat, rasa=rasa)
 
@@ -51,24 +56,8 @@ class ChatRequest(BaseModel):
     question_set: str | None = None
 
 
-class ReplyButtonOut(BaseModel):
-    label: str
-    pictogram: str
-    payload: str
-    kind: str
-
-
-class ReplyOut(BaseModel):
-    kind: str
-    text: str
-    easy_read: str
-    pictograms: list[str]
-    buttons: list[ReplyButtonOut]
-    question_id: str | None
-
-
 class ChatResponse(BaseModel):
-    replies: list[ReplyOut]
+    replies: list[Prompt]
 
 
 def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
@@ -98,7 +87,7 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
             question_set=request.question_set,
         )
         replies = await app.state.parts.chat.handle(message)
-        return ChatResponse.model_validate({"replies": [reply.to_dict() for reply in replies]})
+        return ChatResponse(replies=replies)
 
     @app.get("/health")
     async def health() -> dict[str, object]:

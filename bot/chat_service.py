@@ -1,68 +1,42 @@
 """The one inbound path: every channel hands its messages to ChatService.handle.
 
-It checks the message, keeps it in the inbox before anything else happens,
-answers a re-delivered message from the inbox instead of moving the
-conversation on twice, talks to Rasa, and returns channel-neutral replies.
+It checks the message, records who the sender speaks for and keeps the
+message in the inbox before anything else happens, answers a re-delivered
+message from the inbox instead of moving the conversation on twice, talks to
+Rasa, and returns channel-neutral prompts. When Rasa fails after the turn was
+stored, the person is told the truth: their answer is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.replies import SHOW_AGAIN, Reply, notice, replies_from_rasa
+from bot.replies import prompts_from_rasa
+from checkin.service import NewContact, ensure_contact
+from checkin.wire import Button, Prompt, PromptKind, TurnMetadata, prompt_from_wire
+from checkin.wording import BotWording
+from storage.errors import UnknownService
 from storage.models import InboundMessage, InboundStatus, utcnow
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
-
-EMPTY = notice(
-    "I did not get a message. Please type your answer or press a button.",
-    "Please type or press a button.",
-    SHOW_AGAIN,
-)
-TOO_LONG = notice(
-    "That message is very long, so I could not take it in one go. I have kept it safe. "
-    "Please send it in shorter parts, or ask a member of staff to help.",
-    "That is too long for me. Please send a shorter message.",
-    SHOW_AGAIN,
-)
-UNKNOWN_SERVICE = notice(
-    "Sorry, I do not know this service, so I cannot start. "
-    "Please ask a member of staff to check the set-up.",
-    "Sorry, I cannot start. Please ask a member of staff.",
-)
-UNKNOWN_ROLE = notice(
-    "Sorry, I do not know who is answering. Please ask a member of staff to check the set-up.",
-    "Sorry, I cannot start. Please ask a member of staff.",
-)
-UNAVAILABLE = notice(
-    "Sorry, I cannot answer just now. Please send your answer again in a minute, "
-    "or ask a member of staff.",
-    "Sorry, I cannot answer now. Please try again soon.",
-    SHOW_AGAIN,
-)
-NO_ANSWER = notice(
-    "Sorry, something went wrong on our side. Please send your answer again, "
-    "or ask a member of staff.",
-    "Sorry, something went wrong. Please try again.",
-    SHOW_AGAIN,
-)
-STILL_WORKING = notice(
-    "I am still working on your last message. Please wait a moment.",
-    "Please wait a moment.",
-)
 
 
 @dataclass(frozen=True)
 class IncomingMessage:
-    """A message as a channel hands it in, with who and where it comes from."""
+    """A message as a channel hands it in, with who and where it comes from.
+
+    The channel has already checked its credential: the service, person and
+    role here are what it vouches for.
+    """
 
     channel: str
     sender_id: str  # carries its channel: "term:…", "kiosk:…", "tg:…"
@@ -78,74 +52,91 @@ class ChatService:
     def __init__(
         self,
         rasa: RasaClient,
-        unit_of_work: Callable[[], UnitOfWork],
+        unit_of_work: UnitOfWorkFactory,
+        wording: BotWording,
         roles: tuple[str, ...],
         max_message_chars: int,
+        action_budget_seconds: float,
     ) -> None:
         self._rasa = rasa
         self._unit_of_work = unit_of_work
+        self._wording = wording
         self._roles = roles
         self._max_chars = max_message_chars
+        self._action_budget = action_budget_seconds
         # A delivery of a message still in flight this recently is a duplicate;
         # older than this, the first attempt is taken as lost and tried again.
         self._in_flight = timedelta(seconds=rasa.timeout_seconds + 5)
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage) -> list[Prompt]:
         """Take one message from any channel and return what to show the person."""
         try:
             return await self._handle(message)
         except SQLAlchemyError:
             # The person gets a next step, never a traceback; the log has the detail.
             logger.exception("The store failed for a message from %s", message.sender_id)
-            return [NO_ANSWER]
+            return [self._say("sorry", self._wording.show_again(), kind="error")]
 
-    async def _handle(self, message: IncomingMessage) -> list[Reply]:
+    async def _handle(self, message: IncomingMessage) -> list[Prompt]:
         if not message.text.strip():
-            return [EMPTY]
+            return [self._say("empty", self._wording.show_again())]
         if message.role not in self._roles:
-            return [UNKNOWN_ROLE]
+            return [self._say("unknown_sender")]
         try:
             admitted = await asyncio.to_thread(self._admit, message)
         except IntegrityError:
-            return [STILL_WORKING]  # the same message arrived twice at once
+            return [self._say("still_working")]  # the same message arrived twice at once
         if isinstance(admitted, list):
             return admitted
+        metadata = TurnMetadata(
+            message_id=message.message_id,
+            deadline=time.time() + self._action_budget,
+            question_set=message.question_set,
+        )
         try:
             answer = await self._rasa.send(
-                message.sender_id, message.text.strip(), message.channel, self._metadata(message)
+                message.sender_id, message.text.strip(), message.channel, metadata.to_wire()
             )
         except RasaUnavailable as error:
             logger.warning("Rasa did not answer for %s: %s", message.sender_id, error)
-            await asyncio.to_thread(self._settle, admitted, InboundStatus.failed, None)
-            return [UNAVAILABLE]
-        replies = replies_from_rasa(answer)
-        if not replies:
+            return await asyncio.to_thread(self._after_failure, admitted, "unavailable")
+        prompts = prompts_from_rasa(answer)
+        if not prompts:
             # Rasa's REST channel answers [] with status 200 when an action fails.
             logger.warning("Rasa gave no answer for %s", message.sender_id)
-            await asyncio.to_thread(self._settle, admitted, InboundStatus.failed, None)
-            return [NO_ANSWER]
+            return await asyncio.to_thread(self._after_failure, admitted, "sorry")
         # An action that failed says sorry: the message stays open for a retry.
-        failed = any(reply.kind == "error" for reply in replies)
-        status = InboundStatus.failed if failed else InboundStatus.answered
-        await asyncio.to_thread(self._settle, admitted, status, replies)
-        return replies
+        failed = any(prompt.kind == "error" for prompt in prompts)
+        await asyncio.to_thread(self._settle, admitted, failed, prompts)
+        return prompts
 
-    def _admit(self, message: IncomingMessage) -> int | list[Reply]:
-        """Keep the message in the inbox; return its row id, or the replies to give instead."""
+    def _admit(self, message: IncomingMessage) -> int | list[Prompt]:
+        """Keep the message in the inbox; return its row id, or the prompts to give instead."""
         with self._unit_of_work() as uow:
-            if uow.services.get(message.service_id) is None:
-                return [UNKNOWN_SERVICE]
+            try:
+                contact = ensure_contact(
+                    uow,
+                    NewContact(
+                        sender_id=message.sender_id,
+                        channel=message.channel,
+                        service_id=message.service_id,
+                        person_ref=message.person_ref or message.sender_id,
+                        respondent_role=message.role,
+                    ),
+                )
+            except UnknownService:
+                return [self._say("unknown_service")]
             seen = uow.inbound.get(message.sender_id, message.message_id)
             if seen is not None and seen.status == InboundStatus.answered and seen.replies:
-                return [Reply.from_dict(reply) for reply in seen.replies]
+                return _stored_prompts(seen)
             if seen is not None and seen.status == InboundStatus.rejected:
-                return [TOO_LONG]
+                return [self._say("too_long", self._wording.show_again())]
             if seen is not None and seen.status == InboundStatus.received:
                 received_at = seen.received_at
                 if received_at.tzinfo is None:  # SQLite keeps no time zone; we store UTC
                     received_at = received_at.replace(tzinfo=timezone.utc)
                 if utcnow() - received_at < self._in_flight:
-                    return [STILL_WORKING]
+                    return [self._say("still_working")]
             too_long = len(message.text) > self._max_chars
             if seen is None:
                 seen = InboundMessage(
@@ -153,6 +144,7 @@ class ChatService:
                     message_id=message.message_id,
                     channel=message.channel,
                     service_id=message.service_id,
+                    contact_id=contact.id,
                     text=message.text,
                     status=InboundStatus.rejected if too_long else InboundStatus.received,
                 )
@@ -161,25 +153,37 @@ class ChatService:
                 # A retry of a message that failed or was lost: in flight again from now.
                 seen.status, seen.received_at = InboundStatus.received, utcnow()
             uow.commit()
-            return [TOO_LONG] if too_long else seen.id
+            return [self._say("too_long", self._wording.show_again())] if too_long else seen.id
 
-    def _settle(self, inbound_id: int, status: InboundStatus, replies: list[Reply] | None) -> None:
+    def _settle(self, inbound_id: int, failed: bool, prompts: list[Prompt]) -> None:
+        """Close the inbox row if the action did not already, in its own transaction."""
+        status = InboundStatus.failed if failed else InboundStatus.answered
+        with self._unit_of_work() as uow:
+            uow.session.execute(
+                update(InboundMessage)
+                .where(
+                    InboundMessage.id == inbound_id,
+                    InboundMessage.status == InboundStatus.received,
+                )
+                .values(status=status, replies=[prompt.to_wire() for prompt in prompts])
+            )
+            uow.commit()
+
+    def _after_failure(self, inbound_id: int, message: str) -> list[Prompt]:
+        """Tell the truth after Rasa failed: the answer is kept if the action stored it."""
         with self._unit_of_work() as uow:
             row = uow.session.get(InboundMessage, inbound_id)
+            if row is not None and row.status == InboundStatus.answered and row.replies:
+                return [self._say("have_answer"), *_stored_prompts(row)]
             if row is not None:
-                row.status = status
-                row.replies = [reply.to_dict() for reply in replies] if replies else None
+                row.status = InboundStatus.failed
                 uow.commit()
+        return [self._say(message, self._wording.show_again(), kind="error")]
 
-    @staticmethod
-    def _metadata(message: IncomingMessage) -> dict[str, str]:
-        metadata = {
-            "channel": message.channel,
-            "service": message.service_id,
-            "person": message.person_ref or message.sender_id,
-            "role": message.role,
-            "message_id": message.message_id,
-        }
-        if message.question_set:
-            metadata["question_set"] = message.question_set
-        return metadata
+    def _say(self, name: str, *buttons: Button, kind: PromptKind = "info") -> Prompt:
+        return self._wording.prompt(name, *buttons, kind=kind)
+
+
+def _stored_prompts(row: InboundMessage) -> list[Prompt]:
+    found = [prompt_from_wire(reply) for reply in row.replies or ()]
+    return [prompt for prompt in found if prompt is not None]

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Callable
 
 from bot.chat_service import ChatService, IncomingMessage
-from bot.replies import Reply, ReplyButton
+from checkin.wire import Button, Prompt
 
 QUIT_WORDS = {"quit", "exit"}
 
 
-def render(reply: Reply, easy_read: bool) -> tuple[str, list[ReplyButton]]:
+def render(reply: Prompt, easy_read: bool) -> tuple[str, list[Button]]:
     """Lay out one reply as terminal text and return the buttons it numbered."""
     pictures = " ".join(reply.pictograms)
     wording = reply.easy_read if easy_read else reply.text
@@ -46,7 +46,7 @@ async def run_terminal_chat(
     """Hold a conversation until the person types quit or ends the input (Ctrl-D)."""
     session = uuid.uuid4().hex[:12]
     sender_id = f"term:{session}"
-    buttons: list[ReplyButton] = []
+    buttons: list[Button] = []
     text = "/greet"
     while True:
         message = IncomingMessage(
@@ -76,7 +76,7 @@ async def run_terminal_chat(
         text = _payload_for(typed, buttons)
 
 
-def _payload_for(typed: str, buttons: list[ReplyButton]) -> str:
+def _payload_for(typed: str, buttons: list[Button]) -> str:
     if typed.isdigit() and 1 <= int(typed) <= len(buttons):
         return buttons[int(typed) - 1].payload
     return typed

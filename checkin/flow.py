@@ -1,19 +1,20 @@
 """The check-in conversation as a pure state machine: state + what the person did
 -> new state, what to say, and what to store.
 
-No Rasa, no database: the actions translate to and from this, and the unit
-tests drive it directly.
+No Rasa, no database: the service stores what it decides, and the unit tests
+drive it directly.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass, replace
 
-from checkin.question_sets import END, FollowUp, Question, QuestionSet
-from checkin.wire import ButtonPayload
-from covoice.taxonomy import ScaleOption
+from checkin.prompts import ANYTHING_ELSE_STEP, CONSENT_STEP, FEEDBACK_STEP, PromptBuilder
+from checkin.question_sets import END, Question, QuestionSet
+from checkin.reading import ASKS_FOR_PERSON, COMMANDS, UserTurn, answer_value
+from checkin.wire import Prompt
+from checkin.wording import BotWording
 
 
 class Stage(str, enum.Enum):
@@ -32,92 +33,9 @@ class Ending(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
-# Intents that steer the conversation rather than answer it.
-COMMANDS = frozenset(
-    {
-        "skip",
-        "stop",
-        "goodbye",
-        "repeat",
-        "help",
-        "privacy_question",
-        "talk_to_person",
-        "bot_challenge",
-        "withdraw_consent",
-        "give_feedback",
-        "greet",
-    }
-)
-# Typed words steer the conversation (a command, a bare yes or no) only when
-# they are short or Rasa is sure of them: "they told me to stop crying" is
-# something to keep, not "stop". Longer typed answers keep their words.
-SHORT_MESSAGE_WORDS = 3
-COMMAND_CONFIDENCE = 0.9
-# Where the person is asked to tell us something, a yes or no this short is a
-# bare yes or no ("yes please"); longer is what they want to tell ("yes they shout").
-BARE_REPLY_WORDS = 2
-# Words that ask for help or a person are acted on even when they are kept as an answer.
-ASKS_FOR_PERSON = frozenset({"help", "talk_to_person"})
 # Ending a check-in from typed words is confirmed first; a pressed Stop is not.
-ENDING_INTENTS = {"stop": "stopped", "goodbye": "stopped", "withdraw_consent": "withdrawn"}
-SCALE_INTENTS = {
-    "scale3": {"rate_good": "good", "rate_okay": "okay", "rate_bad": "bad"},
-    "yes_no_unsure": {"affirm": "yes", "deny": "no", "unsure": "unsure"},
-}
-FEEDBACK_QUESTION_ID = "feedback"
-ANYTHING_ELSE_QUESTION_ID = "anything_else"
-
-HELP_TEXT = (
-    "You can press a button or type your answer. Say 'skip' to miss a question, "
-    "'repeat' to hear it again, 'stop' to finish, or ask for a person."
-)
-HELP_EASY = "Press a button or type. Say skip, repeat, stop, or ask for a person."
-PRIVACY_TEXT = (
-    "The manager and the team at your service read the answers to make things better. "
-    "We do not put your name on anything we share. You will not get in trouble for "
-    "anything you say. You can skip or stop at any time."
-)
-PRIVACY_EASY = (
-    "The manager reads your answers. We do not share your name. You will not get in trouble."
-)
-PERSON_TEXT = (
-    "Please ask a member of staff near you. I have also made a note that you "
-    "asked to talk to someone."
-)
-PERSON_EASY = "Please ask a member of staff. I have made a note."
-BOT_TEXT = "I am a computer program, not a person. People at your service read your answers."
-BOT_EASY = "I am a computer, not a person. Staff read your answers."
-NOT_UNDERSTOOD_TEXT = "Sorry, I did not understand that. You can press one of the buttons."
-NOT_UNDERSTOOD_EASY = "Sorry, I did not understand. Please press a button."
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    pictogram: str
-    payload: str
-    kind: str = "answer"  # "answer" or "control"
-
-    def as_dict(self) -> ButtonPayload:
-        return {
-            "title": f"{self.pictogram} {self.label}",
-            "label": self.label,
-            "pictogram": self.pictogram,
-            "payload": self.payload,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """One message to the person, in both wordings; the channel picks one."""
-
-    kind: str  # consent, question, follow_up, confirm, info, closing, error
-    text: str
-    easy_read: str
-    buttons: tuple[Button, ...] = ()
-    pictograms: tuple[str, ...] = ()
-    question_id: str | None = None
+ENDING_INTENTS = {"stop": Ending.stopped, "goodbye": Ending.stopped}
+WITHDRAW = "withdraw_consent"
 
 
 @dataclass(frozen=True)
@@ -128,39 +46,8 @@ class FlowState:
     after_id: str | None = None
     # An ending ("stopped", "withdrawn") waiting for the person to confirm it.
     pending: str | None = None
-
-
-@dataclass(frozen=True)
-class UserTurn:
-    intent: str
-    text: str
-    choice: str | None = None
-    from_button: bool = False
-    confidence: float = 1.0
-
-    @property
-    def is_short(self) -> bool:
-        return len(self.text.split()) <= SHORT_MESSAGE_WORDS
-
-    @property
-    def is_bare(self) -> bool:
-        return self.from_button or len(self.text.split()) <= BARE_REPLY_WORDS
-
-    @property
-    def steers(self) -> bool:
-        """Whether this may be taken as a command rather than as something to keep."""
-        return self.from_button or self.is_short or self.confidence >= COMMAND_CONFIDENCE
-
-    @property
-    def is_story(self) -> bool:
-        """Typed words that answer in their own way ("they talk over me").
-
-        Emoji, a key-mash or one or two words that fit no answer are not.
-        """
-        if self.from_button:
-            return False
-        words = [word for word in self.text.split() if any(ch.isalpha() for ch in word)]
-        return bool(words) and (self.intent == "inform" or len(words) > SHORT_MESSAGE_WORDS)
+    # Goes up by one each time the conversation moves to another step.
+    turn: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,61 +67,69 @@ class Outcome:
     consent_given: bool | None = None
     ending: Ending | None = None
     person_requested: bool = False
-
-
-# Their own payloads, so that a question's Yes or No button pressed now is not
-# taken as an answer to "Do you want to stop?".
-CARRY_ON = Button("No, carry on", "▶️", "/repeat")
-CONFIRM_BUTTONS = {
-    "stopped": (Button("Yes, stop", "✋", "/stop"), CARRY_ON),
-    "withdrawn": (Button("Yes, do not use them", "✋", "/withdraw_consent"), CARRY_ON),
-}
-CONTROL_BUTTONS = (
-    Button("Skip", "⏭️", "/skip", "control"),
-    Button("Repeat", "🔁", "/repeat", "control"),
-    Button("Help", "❓", "/help", "control"),
-    Button("Stop", "✋", "/stop", "control"),
-)
-YES_START = Button("Yes, let's start", "👍", "/affirm")
-NO_THANKS = Button("No, thank you", "👎", "/deny")
-NOTHING_ELSE = Button("No, that's all", "👍", "/deny")
-START_AGAIN = Button("Start again", "🔄", "/greet")
+    # The person asked for none of their answers, from any check-in, to be used.
+    withdraw_all: bool = False
+    # A button pressed for a step that is over: nothing moved, nothing stored.
+    stale: bool = False
 
 
 class CheckinFlow:
     """Runs one question set: consent, one question at a time, anything else, thanks."""
 
-    def __init__(self, question_set: QuestionSet) -> None:
+    def __init__(
+        self, question_set: QuestionSet, wording: BotWording, earlier_answers: bool = False
+    ) -> None:
         self.qs = question_set
+        self.wording = wording
+        self.prompts = PromptBuilder(question_set, wording)
+        # Whether the person has answers from earlier check-ins they could withdraw too.
+        self.earlier_answers = earlier_answers
 
     # -- entry points ---------------------------------------------------
 
-    def begin(self) -> Outcome:
+    def begin(self, turn: int = 0) -> Outcome:
         """Start a new check-in at the consent step."""
-        return Outcome(FlowState(Stage.consent), [self._consent_prompt()])
+        state = FlowState(Stage.consent, turn=turn)
+        return Outcome(state, self.current_prompts(state))
 
     def handle(self, state: FlowState, turn: UserTurn) -> Outcome:
         """Apply what the person said or pressed to the conversation."""
+        if self.is_stale(state, turn):
+            return self._note(state, "earlier_question", stale=True)
         outcome = self._route(state, turn)
-        # "help me please someone is hurting me" is kept as the answer, and the
-        # person is still pointed to staff and the request noted.
-        if turn.intent in ASKS_FOR_PERSON and not turn.steers and not outcome.person_requested:
-            outcome.prompts.insert(0, _info(PERSON_TEXT, PERSON_EASY))
-            outcome.person_requested = True
+        if outcome.person_requested:
+            return outcome
+        if turn.intent in ASKS_FOR_PERSON or turn.is_cry_for_help:
+            # "help me", "someone is hurting me": answered as a request for a person,
+            # and the words are kept where they answer a question.
+            if turn.is_cry_for_help:
+                outcome.prompts.insert(0, self.wording.prompt("cry_for_help"))
+                outcome.person_requested = True
+            elif not turn.steers:
+                outcome.prompts.insert(0, self.wording.prompt("person"))
+                outcome.person_requested = True
         return outcome
 
-    def _route(self, state: FlowState, turn: UserTurn) -> Outcome:
-        if state.pending:
-            return self._confirm_ending(state, turn)
-        if state.stage == Stage.ended:
-            return self._after_end(state, turn)
-        if turn.intent in COMMANDS and turn.steers:
-            return self._command(state, turn)
+    def is_stale(self, state: FlowState, turn: UserTurn) -> bool:
+        """A button that names a step or turn other than the one on screen now."""
+        if not turn.from_button or turn.turn is None:
+            return False
+        return turn.turn != state.turn or turn.question != self.step_of(state)
+
+    def step_of(self, state: FlowState) -> str | None:
+        """The id the current step's buttons carry."""
         if state.stage == Stage.consent:
-            return self._consent(state, turn)
+            return CONSENT_STEP
         if state.stage == Stage.question:
-            return self._answer(state, turn)
-        return self._free_text_step(state, turn)
+            return state.question_id
+        if state.stage == Stage.tell_more and state.question_id:
+            follow_up = self.qs.question(state.question_id).follow_up
+            return follow_up.id if follow_up else None
+        if state.stage == Stage.feedback:
+            return FEEDBACK_STEP
+        if state.stage == Stage.anything_else:
+            return ANYTHING_ELSE_STEP
+        return None
 
     def can_continue(self, state: FlowState) -> bool:
         """Whether ``state`` still fits this set (a reworded set may drop a question)."""
@@ -251,98 +146,100 @@ class CheckinFlow:
 
     def current_prompts(self, state: FlowState) -> list[Prompt]:
         """What to show to carry on from ``state`` (after help, a restart, ...)."""
+        build = self.prompts
+        if state.pending:
+            return [build.confirm_ending(state.pending == Ending.withdrawn, self.earlier_answers)]
         if state.stage == Stage.consent:
-            return [self._consent_prompt()]
+            return [build.consent(state.turn)]
         if state.stage == Stage.question and state.question_id:
-            return [self._question_prompt(self.qs.question(state.question_id))]
+            return [build.question(self.qs.question(state.question_id), state.turn)]
         if state.stage == Stage.tell_more and state.question_id:
             follow_up = self.qs.question(state.question_id).follow_up
             assert follow_up is not None
-            return [self._follow_up_prompt(follow_up)]
+            return [build.follow_up(follow_up, state.turn)]
         if state.stage == Stage.feedback:
-            return [self._feedback_prompt()]
+            return [build.feedback(state.turn)]
         if state.stage == Stage.anything_else:
-            return [self._anything_else_prompt()]
-        return [self._ended_prompt()]
+            return [build.anything_else(state.turn)]
+        return [build.ended()]
 
     # -- the steps --------------------------------------------------------
 
+    def _route(self, state: FlowState, turn: UserTurn) -> Outcome:
+        if state.pending:
+            return self._confirm_ending(state, turn)
+        if state.stage == Stage.ended:
+            return self._after_end(state, turn)
+        if turn.intent in COMMANDS and turn.steers:
+            return self._command(state, turn)
+        if state.stage == Stage.consent:
+            return self._consent(state, turn)
+        if state.stage == Stage.question:
+            return self._answer(state, turn)
+        return self._free_text_step(state, turn)
+
     def _consent(self, state: FlowState, turn: UserTurn) -> Outcome:
         if turn.intent == "affirm" and turn.steers:
-            return Outcome(
-                FlowState(Stage.question, self.qs.first.id),
-                [self._question_prompt(self.qs.first)],
-                consent_given=True,
-            )
+            first = self._move(state, Stage.question, self.qs.first.id)
+            return Outcome(first, self.current_prompts(first), consent_given=True)
         if turn.intent == "deny" and turn.steers:
             return Outcome(
-                FlowState(Stage.ended),
-                [
-                    _info(
-                        "That is fine. Thank you. If you change your mind, say hello.",
-                        "That is OK. Say hello if you want to try later.",
-                        START_AGAIN,
-                    )
-                ],
+                self._move(state, Stage.ended),
+                [self.prompts.ending("declined")],
                 consent_given=False,
                 ending=Ending.declined,
             )
-        return self._with_note(state, "Please press Yes or No.", "Press Yes or No.")
+        return self._note(state, "press_yes_or_no")
 
     def _answer(self, state: FlowState, turn: UserTurn) -> Outcome:
         assert state.question_id is not None
         question = self.qs.question(state.question_id)
-        value = self._answer_value(question, turn)
+        value = answer_value(question, turn)
         typed = None if turn.from_button else turn.text.strip() or None
         if value is not None and turn.is_short:
             typed = None  # "yes", "its ok", "😊": the value says it all
         if value is None and question.scale != "free_text" and not turn.is_story:
-            return self._with_note(state, NOT_UNDERSTOOD_TEXT, NOT_UNDERSTOOD_EASY)
+            return self._note(state, "not_understood")
         if question.scale == "free_text" and typed is None:
-            return self._with_note(state, "Please type your answer.", "Please type your answer.")
+            return self._note(state, "type_answer")
         answer = AnswerToStore(question.id, value, typed, question.themes, question.cqc)
         next_id = self._next_after(question, value)
         follow_up = question.follow_up
         if follow_up and value in follow_up.when:
-            return Outcome(
-                FlowState(Stage.tell_more, question.id, after_id=next_id),
-                [self._follow_up_prompt(follow_up)],
-                answer=answer,
-            )
-        return self._go_to(next_id, answer=answer)
+            told = self._move(state, Stage.tell_more, question.id, after_id=next_id)
+            return Outcome(told, self.current_prompts(told), answer=answer)
+        return self._go_to(state, next_id, answer=answer)
 
     def _free_text_step(self, state: FlowState, turn: UserTurn) -> Outcome:
         text = turn.text.strip()
         if turn.is_bare and turn.intent == "deny":
             return self._leave_free_text_step(state, answer=None)
         if turn.is_bare and turn.intent == "affirm":
-            return Outcome(state, [self._go_ahead_prompt()])
+            return Outcome(state, [self.prompts.go_ahead(self.step_of(state), state.turn)])
         if not text or turn.from_button:
-            return self._with_note(state, "Please type what you want to say.", "Please type it.")
+            return self._note(state, "type_it")
         if state.stage == Stage.tell_more:
             assert state.question_id is not None
             question = self.qs.question(state.question_id)
             assert question.follow_up is not None
             answer = AnswerToStore(question.follow_up.id, None, text, question.themes, question.cqc)
         elif state.stage == Stage.feedback:
-            answer = AnswerToStore(FEEDBACK_QUESTION_ID, None, text, (), ())
+            answer = AnswerToStore(FEEDBACK_STEP, None, text, (), ())
         else:
             themes = self.qs.spec.anything_else.themes
-            answer = AnswerToStore(ANYTHING_ELSE_QUESTION_ID, None, text, themes, ())
+            answer = AnswerToStore(ANYTHING_ELSE_STEP, None, text, themes, ())
         return self._leave_free_text_step(state, answer=answer)
 
     def _leave_free_text_step(self, state: FlowState, answer: AnswerToStore | None) -> Outcome:
         if state.stage == Stage.anything_else:
-            return self._finish(answer)
+            return self._finish(state, answer)
         if state.stage == Stage.feedback:
-            back = FlowState(Stage.question, state.question_id)
-            if answer is None:
-                return Outcome(back, self.current_prompts(back))
-            thanks = _info(
-                "Thank you for telling me. Let's carry on.", "Thank you. Let's carry on."
-            )
-            return Outcome(back, [thanks, *self.current_prompts(back)], answer=answer)
-        return self._go_to(state.after_id or END, answer=answer)
+            back = self._move(state, Stage.question, state.question_id)
+            prompts = self.current_prompts(back)
+            if answer is not None:
+                prompts.insert(0, self.wording.prompt("feedback_thanks"))
+            return Outcome(back, prompts, answer=answer)
+        return self._go_to(state, state.after_id or END, answer=answer)
 
     # -- commands ---------------------------------------------------------
 
@@ -350,56 +247,67 @@ class CheckinFlow:
         intent = turn.intent
         if intent == "skip":
             return self._skip(state)
-        if intent in ENDING_INTENTS:
-            if state.stage == Stage.consent:
-                return self._consent(state, replace(turn, intent="deny"))
-            if state.stage == Stage.anything_else and intent != "withdraw_consent":
-                return self._finish(None)  # at the last step, "stop" means "that's all"
-            ending = Ending(ENDING_INTENTS[intent])
-            if turn.from_button:
-                return self._stop(ending)
-            return Outcome(replace(state, pending=ending.value), [self._confirm_prompt(ending)])
+        if intent in ENDING_INTENTS or intent == WITHDRAW:
+            return self._ending_asked(state, turn)
         if intent == "repeat":
             return Outcome(state, self.current_prompts(state))
         if intent == "help":
-            return self._with_note(state, HELP_TEXT, HELP_EASY)
+            if turn.is_cry_for_help:
+                outcome = self._note(state, "cry_for_help")
+                outcome.person_requested = True
+                return outcome
+            return self._note(state, "help")
         if intent == "privacy_question":
-            return self._with_note(state, PRIVACY_TEXT, PRIVACY_EASY)
+            return self._note(state, "privacy")
         if intent == "bot_challenge":
-            return self._with_note(state, BOT_TEXT, BOT_EASY)
+            return self._note(state, "bot")
         if intent == "talk_to_person":
-            outcome = self._with_note(state, PERSON_TEXT, PERSON_EASY)
+            outcome = self._note(state, "person")
             outcome.person_requested = True
             return outcome
         if intent == "greet":
-            return self._with_note(state, "Hello again.", "Hello again.")
+            return self._note(state, "hello_again")
         return self._give_feedback(state, turn)
+
+    def _ending_asked(self, state: FlowState, turn: UserTurn) -> Outcome:
+        if state.stage == Stage.consent:
+            return self._consent(state, replace(turn, intent="deny"))
+        withdraw = turn.intent == WITHDRAW
+        if state.stage == Stage.anything_else and not withdraw:
+            return self._finish(state, None)  # at the last step, "stop" means "that's all"
+        ending = Ending.withdrawn if withdraw else Ending.stopped
+        if turn.from_button and not (withdraw and self.earlier_answers and turn.scope is None):
+            return self._stop(state, ending, withdraw_all=turn.scope == "all")
+        pending = replace(state, pending=ending.value)
+        return Outcome(pending, self.current_prompts(pending))
 
     def _give_feedback(self, state: FlowState, turn: UserTurn) -> Outcome:
         if state.stage == Stage.consent:
-            return self._with_note(state, "Please press Yes or No first.", "Press Yes or No.")
+            return self._note(state, "press_yes_or_no_first")
         at_button_question = state.stage == Stage.question and not self._asks_free_text(state)
         if not turn.is_short and not turn.from_button:
             # "I want to complain about the food, it is cold": that is the feedback.
             if at_button_question:
-                told = FlowState(Stage.feedback, state.question_id)
-                return self._free_text_step(told, turn)
+                told = FlowState(Stage.feedback, state.question_id, turn=state.turn)
+                outcome = self._free_text_step(told, turn)
+                return outcome
             if state.stage == Stage.question:
                 return self._answer(state, turn)
             return self._free_text_step(state, turn)
         if at_button_question:
-            return Outcome(FlowState(Stage.feedback, state.question_id), [self._feedback_prompt()])
-        return Outcome(state, [self._go_ahead_prompt()])
+            told = self._move(state, Stage.feedback, state.question_id)
+            return Outcome(told, self.current_prompts(told))
+        return Outcome(state, [self.prompts.go_ahead(self.step_of(state), state.turn)])
 
     def _asks_free_text(self, state: FlowState) -> bool:
         return self.qs.question(state.question_id or "").scale == "free_text"
 
     def _skip(self, state: FlowState) -> Outcome:
         if state.stage == Stage.consent:
-            return self._with_note(state, "Please press Yes or No.", "Press Yes or No.")
+            return self._note(state, "press_yes_or_no")
         if state.stage == Stage.question and state.question_id:
             following = self.qs.following(state.question_id)
-            return self._go_to(following.id if following else END)
+            return self._go_to(state, following.id if following else END)
         return self._leave_free_text_step(state, answer=None)
 
     def _confirm_ending(self, state: FlowState, turn: UserTurn) -> Outcome:
@@ -408,65 +316,57 @@ class CheckinFlow:
         ending = Ending(state.pending)
         carry_on = replace(state, pending=None)
         if turn.from_button:
+            if turn.intent == WITHDRAW:
+                return self._stop(carry_on, Ending.withdrawn, withdraw_all=turn.scope == "all")
             if turn.intent in ENDING_INTENTS:
-                return self._stop(Ending(ENDING_INTENTS[turn.intent]))
+                return self._stop(carry_on, ENDING_INTENTS[turn.intent])
             return self._route(carry_on, turn)  # "No, carry on", or a question's own button
-        if turn.intent == "affirm" or (turn.intent in ENDING_INTENTS and turn.is_short):
-            return self._stop(ending)
+        # Only a bare yes ends it: "yes but not now" or "no I don't want to stop" is no yes.
+        # A withdrawal of every earlier answer is asked by its own button.
+        offers_choice = ending == Ending.withdrawn and self.earlier_answers
+        if turn.is_bare_yes and not offers_choice:
+            return self._stop(carry_on, ending)
+        if ending == Ending.stopped and turn.intent in ENDING_INTENTS and turn.is_short:
+            return self._stop(carry_on, ending)  # "Stop now?" "stop"
         if turn.intent == "deny":
-            return self._with_note(carry_on, "Good, let's carry on.", "OK, let's carry on.")
-        # "no I don't want to stop" is no yes: ask again rather than guess.
-        return Outcome(
-            state,
-            [
-                _info("Please press one of these.", "Please press one."),
-                self._confirm_prompt(ending),
-            ],
-        )
+            return self._note(carry_on, "carry_on")  # carrying on loses nothing
+        return Outcome(state, [self.wording.prompt("press_one"), *self.current_prompts(state)])
 
-    def _confirm_prompt(self, ending: Ending) -> Prompt:
+    def _stop(self, state: FlowState, ending: Ending, withdraw_all: bool = False) -> Outcome:
         if ending == Ending.withdrawn:
-            text = "Do you want to stop, and for us not to use the answers you gave in this chat?"
-            easy = "Stop, and not use your answers?"
+            name = "withdrawn_all" if withdraw_all else "withdrawn"
         else:
-            text = "Do you want to stop now?"
-            easy = "Stop now?"
-        return Prompt("confirm", text, easy, CONFIRM_BUTTONS[ending.value])
-
-    def _stop(self, ending: Ending) -> Outcome:
-        if ending == Ending.withdrawn:
-            text = (
-                "That is fine. I have stopped, and the answers you gave in this chat will "
-                "not be used. You can start again any time by saying hello."
-            )
-            easy = "OK. I have stopped. We will not use your answers."
-        else:
-            text = (
-                "That is fine, we can stop here. Thank you for your time. The answers you "
-                "gave will help. You can start again any time by saying hello."
-            )
-            easy = "OK, we will stop. Thank you. Say hello to start again."
+            name = "stopped"
         return Outcome(
-            FlowState(Stage.ended),
-            [Prompt("closing", text, easy, (START_AGAIN,))],
+            self._move(state, Stage.ended),
+            [self.prompts.ending(name)],
             ending=ending,
             consent_given=False if ending == Ending.withdrawn else None,
+            withdraw_all=withdraw_all,
         )
 
     def _after_end(self, state: FlowState, turn: UserTurn) -> Outcome:
         # A new check-in (after "hello" or "Start again") is a new conversation,
         # which the caller starts with begin(). Until then the person can still
         # withdraw what they said or ask for someone.
-        if turn.steers and turn.intent == "withdraw_consent":
-            ending = Ending.withdrawn
-            return Outcome(replace(state, pending=ending.value), [self._confirm_prompt(ending)])
+        if turn.steers and turn.intent == WITHDRAW:
+            if turn.from_button and (turn.scope is not None or not self.earlier_answers):
+                return self._stop(state, Ending.withdrawn, withdraw_all=turn.scope == "all")
+            pending = replace(state, pending=Ending.withdrawn.value)
+            return Outcome(pending, self.current_prompts(pending))
         if turn.steers and turn.intent == "talk_to_person":
-            outcome = self._with_note(state, PERSON_TEXT, PERSON_EASY)
+            outcome = self._note(state, "person")
             outcome.person_requested = True
             return outcome
-        return Outcome(state, [self._ended_prompt()])
+        return Outcome(state, [self.prompts.ended()])
 
     # -- moving on --------------------------------------------------------
+
+    @staticmethod
+    def _move(
+        state: FlowState, stage: Stage, question_id: str | None = None, after_id: str | None = None
+    ) -> FlowState:
+        return FlowState(stage, question_id, after_id, pending=None, turn=state.turn + 1)
 
     def _next_after(self, question: Question, value: str | None) -> str:
         if value is not None and value in question.branch:
@@ -474,117 +374,24 @@ class CheckinFlow:
         following = self.qs.following(question.id)
         return following.id if following else END
 
-    def _go_to(self, question_id: str, answer: AnswerToStore | None = None) -> Outcome:
+    def _go_to(
+        self, state: FlowState, question_id: str, answer: AnswerToStore | None = None
+    ) -> Outcome:
         if question_id == END:
-            return Outcome(
-                FlowState(Stage.anything_else), [self._anything_else_prompt()], answer=answer
-            )
-        question = self.qs.question(question_id)
-        return Outcome(
-            FlowState(Stage.question, question.id), [self._question_prompt(question)], answer=answer
-        )
+            last = self._move(state, Stage.anything_else)
+        else:
+            last = self._move(state, Stage.question, question_id)
+        return Outcome(last, self.current_prompts(last), answer=answer)
 
-    def _finish(self, answer: AnswerToStore | None) -> Outcome:
-        closing = self.qs.spec.closing
+    def _finish(self, state: FlowState, answer: AnswerToStore | None) -> Outcome:
         return Outcome(
-            FlowState(Stage.ended),
-            [Prompt("closing", closing.text, closing.easy_read, (START_AGAIN,))],
+            self._move(state, Stage.ended),
+            [self.prompts.closing()],
             answer=answer,
             ending=Ending.finished,
         )
 
-    def _with_note(self, state: FlowState, text: str, easy: str) -> Outcome:
-        return Outcome(state, [_info(text, easy), *self.current_prompts(state)])
-
-    # -- answer interpretation -------------------------------------------
-
-    def _answer_value(self, question: Question, turn: UserTurn) -> str | None:
-        if question.scale == "free_text":
-            return None
-        if question.scale == "choice":
-            return self._choice_value(question, turn)
-        # A long, unsure "no problem they are fine" is no "no": keep the words instead.
-        return SCALE_INTENTS[question.scale].get(turn.intent) if turn.steers else None
-
-    def _choice_value(self, question: Question, turn: UserTurn) -> str | None:
-        values = {option.value for option in question.options}
-        if turn.choice in values:
-            return turn.choice
-        # Only the option's own word counts: "i dont like going out" is not "Going out".
-        typed = "".join(ch for ch in turn.text.lower() if ch.isalnum() or ch.isspace()).strip()
-        for option in question.options:
-            if typed in (option.value.replace("_", " "), option.label.lower()):
-                return option.value
-        return None
-
-    # -- prompts ----------------------------------------------------------
-
-    def _consent_prompt(self) -> Prompt:
-        intro = self.qs.spec.intro
-        return Prompt("consent", intro.text, intro.easy_read, (YES_START, NO_THANKS))
-
-    def _question_prompt(self, question: Question) -> Prompt:
-        answers = tuple(
-            Button(option.label, option.pictogram, self._payload(question, option))
-            for option in self.qs.options(question)
-        )
-        return Prompt(
-            "question",
-            question.text,
-            question.easy_read,
-            answers + CONTROL_BUTTONS,
-            question.pictograms,
-            question.id,
-        )
-
-    def _follow_up_prompt(self, follow_up: FollowUp) -> Prompt:
-        return Prompt(
-            "follow_up",
-            follow_up.text,
-            follow_up.easy_read,
-            CONTROL_BUTTONS,
-            ("💬",),
-            follow_up.id,
-        )
-
-    def _feedback_prompt(self) -> Prompt:
-        return Prompt(
-            "follow_up",
-            "I would like to hear it. Please tell me now.",
-            "Please tell me now.",
-            CONTROL_BUTTONS,
-            ("💬",),
-            FEEDBACK_QUESTION_ID,
-        )
-
-    def _anything_else_prompt(self) -> Prompt:
-        wording = self.qs.spec.anything_else
-        return Prompt(
-            "follow_up",
-            wording.text,
-            wording.easy_read,
-            (NOTHING_ELSE, CONTROL_BUTTONS[3]),
-            ("💬",),
-            ANYTHING_ELSE_QUESTION_ID,
-        )
-
-    def _go_ahead_prompt(self) -> Prompt:
-        return _info("Please go ahead and tell me.", "Please tell me.", *CONTROL_BUTTONS)
-
-    def _ended_prompt(self) -> Prompt:
-        return _info(
-            "We have finished. Thank you. Say hello or press Start again to do it again.",
-            "We have finished. Press Start again to do it again.",
-            START_AGAIN,
-        )
-
-    @staticmethod
-    def _payload(question: Question, option: ScaleOption) -> str:
-        if question.scale == "choice":
-            return "/inform" + json.dumps({"choice": option.value})
-        intent = {v: k for k, v in SCALE_INTENTS[question.scale].items()}[option.value]
-        return f"/{intent}"
-
-
-def _info(text: str, easy: str, *buttons: Button) -> Prompt:
-    return Prompt("info", text, easy, tuple(buttons))
+    def _note(self, state: FlowState, message: str, stale: bool = False) -> Outcome:
+        """Say one of the bot's messages, then show where we are again."""
+        prompts = [self.wording.prompt(message), *self.current_prompts(state)]
+        return Outcome(state, prompts, stale=stale)

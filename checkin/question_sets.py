@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from covoice.taxonomy import ScaleOption, Taxonomy
 
 END = "end"  # a branch target meaning "no more questions"
+# The bot's own wording lives beside the sets but is not a set.
+BOT_WORDING_FILE = "bot_wording.yml"
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led")
 
 
@@ -149,6 +151,8 @@ def load_question_sets(directory: Path, taxonomy: Taxonomy) -> dict[str, Questio
     """
     sets: dict[str, QuestionSet] = {}
     for path in sorted(directory.glob("*.yml")):
+        if path.name == BOT_WORDING_FILE:
+            continue
         question_set = load_question_set(path, taxonomy)
         if question_set.id in sets:
             raise QuestionSetError(f"{path}: set id '{question_set.id}' is used by another file")
@@ -219,6 +223,14 @@ def _describe(name: str, raw: dict[str, object], error: ValidationError) -> str:
         prefix = ": ".join(part for part in (where, field) if part)
         lines.append(f"{prefix}: {issue['msg']}" if prefix else str(issue["msg"]))
     return f"{name}: " + "; ".join(lines)
+
+
+def describe_errors(error: ValidationError) -> str:
+    """pydantic's errors as 'field.path: problem' joined by '; '."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+        for issue in error.errors()
+    )
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:

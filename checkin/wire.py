@@ -1,28 +1,112 @@
-"""The wire form of a prompt: what the action server sends, through Rasa, to the app.
+"""What crosses the wire: a prompt (action server -> Rasa -> app -> channel) and
+the metadata the app sends with each message (app -> Rasa -> action server).
 
-Rasa's REST channel passes it on untouched as a ``custom`` message.
+One type each, used on both sides, so the two ends cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+import hashlib
+import json
+from typing import Any, Literal
 
-PROMPT_FORMAT = "covoice.prompt.v1"
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+
+# Marks a Rasa ``custom`` message as one of our prompts.
+PROMPT_FORMAT = "covoice.prompt.v2"
+
+PromptKind = Literal["consent", "question", "follow_up", "confirm", "info", "closing", "error"]
 
 
-class ButtonPayload(TypedDict):
-    title: str  # pictogram and label, for clients that show only a title
+class Button(BaseModel):
+    """A button: a picture and its word, never one without the other."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     label: str
     pictogram: str
-    payload: str  # what pressing it sends: "/intent" or '/intent{"choice": "..."}'
-    kind: str  # "answer" or "control"
+    # What pressing it sends: "/intent" or '/intent{"question":"food","turn":3}'.
+    payload: str
+    kind: Literal["answer", "control"] = "answer"
 
 
-class PromptPayload(TypedDict):
-    format: str
-    kind: str  # consent, question, follow_up, confirm, info, closing, error
+class Prompt(BaseModel):
+    """One message for the person in both wordings; the channel picks one and speaks it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: PromptKind
     text: str
     easy_read: str
-    pictograms: list[str]
-    buttons: list[ButtonPayload]
-    question_id: str | None
+    pictograms: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    # The question (or step) the prompt asks, when it asks one.
+    question_id: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def speech_key(self) -> str:
+        """Names the cached audio of ``text``: the same words always have the same key."""
+        return speech_key(self.text)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def easy_read_speech_key(self) -> str:
+        return speech_key(self.easy_read)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON form sent as Rasa's custom payload and answered by the app."""
+        return {"format": PROMPT_FORMAT, **self.model_dump(mode="json")}
+
+
+def speech_key(words: str) -> str:
+    return hashlib.sha256(" ".join(words.split()).encode()).hexdigest()[:20]
+
+
+def prompt_from_wire(data: object) -> Prompt | None:
+    """Read one of our prompts from a Rasa message's custom payload, or None if it is not one."""
+    if not isinstance(data, dict) or data.get("format") != PROMPT_FORMAT:
+        return None
+    try:
+        return Prompt.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def notice(text: str, easy_read: str, *buttons: Button, kind: PromptKind = "info") -> Prompt:
+    return Prompt(kind=kind, text=text, easy_read=easy_read, buttons=tuple(buttons))
+
+
+class TurnMetadata(BaseModel):
+    """What the app sends with a message, for the action server.
+
+    Who is talking is not here: the action server reads that from the store,
+    where the channel recorded it after checking its credential.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # The channel's own id for the message: the same on a re-delivery.
+    message_id: str = Field(min_length=1, max_length=128)
+    # Seconds since the epoch after which the action must not begin to commit,
+    # so the app never gives up on a turn that could still be stored.
+    deadline: float | None = None
+    # A question set the caller asked for (already checked by the app).
+    question_set: str | None = Field(default=None, max_length=64)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def from_wire(cls, data: object) -> TurnMetadata | None:
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            return None
+
+
+def button_payload(intent: str, **entities: str | int) -> str:
+    """A payload in Rasa's "/intent{entities}" form, compact for phone keyboards."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps(entities, separators=(",", ":"))

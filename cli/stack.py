@@ -52,6 +52,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "COVOICE_DATABASE_URL": settings.resolved_database_url,
             "COVOICE_RASA_URL": settings.rasa_url,
             "COVOICE_QUESTION_SETS_DIR": str(settings.question_sets_dir),
+            "COVOICE_BOT_WORDING_PATH": str(settings.bot_wording_path),
             "COVOICE_TAXONOMY_PATH": str(settings.taxonomy_path),
             "COVOICE_DEFAULT_QUESTION_SET": settings.default_question_set,
             "RASA_TELEMETRY_ENABLED": "false",

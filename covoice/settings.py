@@ -27,12 +27,18 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Defaults to 127.0.0.1 on rasa_port.
     rasa_url: str = ""
-    rasa_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Time-outs nest so that an outer layer never gives up while an inner one
+    # can still commit: the store waits for a lock at most store_timeout_seconds;
+    # the action begins no commit later than rasa_timeout_seconds minus that and
+    # a margin after the app sent the message; the app waits rasa_timeout_seconds.
+    rasa_timeout_seconds: float = Field(default=20.0, gt=0)
+    store_timeout_seconds: float = Field(default=5.0, gt=0)
     action_port: int = Field(default=5055, gt=0, lt=65536)
     rasa_port: int = Field(default=5005, gt=0, lt=65536)
     app_port: int = Field(default=8000, gt=0, lt=65536)
     question_sets_dir: Path = PROJECT_ROOT / "question_sets"
     taxonomy_path: Path = PROJECT_ROOT / "taxonomy.yml"
+    bot_wording_path: Path = PROJECT_ROOT / "question_sets" / "bot_wording.yml"
     default_question_set: str = "lived_experience_checkin"
     # A message longer than this is kept in the inbox but not sent to Rasa.
     max_message_chars: int = Field(default=2000, gt=0)
@@ -51,6 +57,11 @@ class Settings(BaseSettings):
         if not self.rasa_url:
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         return self
+
+    @property
+    def action_budget_seconds(self) -> float:
+        """How long after the app sends a message the action may still begin to commit."""
+        return max(self.rasa_timeout_seconds - self.store_timeout_seconds - 2.0, 1.0)
 
     @property
     def resolved_database_url(self) -> str:

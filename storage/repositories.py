@@ -81,7 +81,8 @@ class ConversationRepository:
         return self.session.scalar(
             select(Conversation)
             .where(Conversation.contact_id == contact_id)
-            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+            # Turns keep counting across a contact's check-ins: the newest has the highest.
+            .order_by(Conversation.turn.desc(), Conversation.started_at.desc())
             .limit(1)
         )
 

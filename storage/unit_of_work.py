@@ -66,7 +66,7 @@ class UnitOfWork:
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
-def open_store(database_url: str) -> UnitOfWorkFactory:
+def open_store(database_url: str, lock_timeout_seconds: float = 5.0) -> UnitOfWorkFactory:
     """The one place a process turns a database URL into units of work."""
-    sessions = make_session_factory(make_engine(database_url))
+    sessions = make_session_factory(make_engine(database_url, lock_timeout_seconds))
     return lambda: UnitOfWork(sessions)

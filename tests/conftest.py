@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from checkin.question_sets import QuestionSet, load_question_set
-from covoice.settings import PROJECT_ROOT
+from checkin.wording import BotWording, load_bot_wording
+from covoice.settings import PROJECT_ROOT, Settings
 from covoice.taxonomy import Taxonomy, load_taxonomy
 from storage.migrate import upgrade_database
 from storage.models import Provider, Service
 from storage.unit_of_work import UnitOfWork, open_store
 
-CHECKIN = PROJECT_ROOT / "question_sets" / "lived_experience_checkin.yml"
+# The tests' own question set and wording: rewording production files breaks no test.
+FIXTURE_SETS = PROJECT_ROOT / "tests" / "fixtures" / "question_sets"
+CHECKIN = FIXTURE_SETS / "fixture_checkin.yml"
+WORDING = FIXTURE_SETS / "bot_wording.yml"
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +30,23 @@ def taxonomy() -> Taxonomy:
 @pytest.fixture(scope="session")
 def checkin(taxonomy: Taxonomy) -> QuestionSet:
     return load_question_set(CHECKIN, taxonomy)
+
+
+@pytest.fixture(scope="session")
+def wording() -> BotWording:
+    return load_bot_wording(WORDING)
+
+
+def fixture_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings that read the tests' own question sets and wording."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "question_sets_dir": FIXTURE_SETS,
+        "bot_wording_path": WORDING,
+        "default_question_set": "fixture_checkin",
+        "pseudonym_key": "test-key",
+    }
+    return Settings(**(values | overrides))
 
 
 def seed_service(factory: Callable[[], UnitOfWork], service_id: str = "oak-house") -> None:

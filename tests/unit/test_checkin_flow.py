@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from checkin.flow import (
@@ -13,25 +16,43 @@ from checkin.flow import (
     UserTurn,
 )
 from checkin.question_sets import QuestionSet
+from checkin.wire import Prompt
+from checkin.wording import BotWording
 
 
 @pytest.fixture
-def flow(checkin: QuestionSet) -> CheckinFlow:
-    return CheckinFlow(checkin)
+def flow(checkin: QuestionSet, wording: BotWording) -> CheckinFlow:
+    return CheckinFlow(checkin, wording)
 
 
 def button(payload: str) -> UserTurn:
+    """A press of a button, read the way Rasa reads its payload."""
     intent = payload[1:].split("{", 1)[0]
-    choice = None
-    if "{" in payload:
-        import json
+    entities = json.loads(payload[payload.index("{") :]) if "{" in payload else {}
+    return UserTurn(
+        intent=intent,
+        text=payload,
+        choice=entities.get("choice"),
+        from_button=True,
+        question=entities.get("question"),
+        turn=entities.get("turn"),
+        scope=entities.get("scope"),
+    )
 
-        choice = json.loads(payload[payload.index("{") :])["choice"]
-    return UserTurn(intent=intent, text=payload, choice=choice, from_button=True)
+
+def press(prompt: Prompt, label: str) -> UserTurn:
+    """Press the button with this label on a prompt."""
+    [found] = [b for b in prompt.buttons if b.label == label]
+    return button(found.payload)
 
 
 def typed(intent: str, text: str) -> UserTurn:
     return UserTurn(intent=intent, text=text)
+
+
+def unturned(state: FlowState) -> FlowState:
+    """The state without its turn count, which these tests do not follow."""
+    return replace(state, turn=0)
 
 
 def at(question_id: str) -> FlowState:
@@ -43,18 +64,21 @@ def last_question(outcome: Outcome) -> str | None:
 
 
 def test_begin_asks_for_consent_with_yes_and_no_buttons(flow: CheckinFlow) -> None:
-    outcome = flow.begin()
+    outcome = flow.begin(turn=4)
     assert outcome.state.stage == Stage.consent
     prompt = outcome.prompts[0]
     assert prompt.kind == "consent"
     assert "skip" in prompt.text and "stop" in prompt.text
-    assert [b.payload for b in prompt.buttons] == ["/affirm", "/deny"]
+    assert [b.payload for b in prompt.buttons] == [
+        '/affirm{"question":"consent","turn":4}',
+        '/deny{"question":"consent","turn":4}',
+    ]
 
 
 def test_consent_yes_asks_first_question_and_records_consent(flow: CheckinFlow) -> None:
     outcome = flow.handle(FlowState(Stage.consent), button("/affirm"))
     assert outcome.consent_given is True
-    assert outcome.state == at("feel_safe")
+    assert unturned(outcome.state) == at("feel_safe")
     assert outcome.prompts[0].kind == "question"
     assert outcome.answer is None
 
@@ -70,18 +94,19 @@ def test_consent_no_ends_politely_and_stores_nothing(flow: CheckinFlow) -> None:
 def test_question_prompt_has_scale_buttons_with_pictograms_then_controls(
     flow: CheckinFlow,
 ) -> None:
-    prompt = flow.current_prompts(at("food"))[0]
+    prompt = flow.current_prompts(replace(at("food"), turn=7))[0]
     answers = [b for b in prompt.buttons if b.kind == "answer"]
     assert [(b.label, b.pictogram, b.payload) for b in answers] == [
-        ("Good", "😊", "/rate_good"),
-        ("Okay", "😐", "/rate_okay"),
-        ("Not good", "☹️", "/rate_bad"),
+        ("Good", "😊", '/rate_good{"question":"food","turn":7}'),
+        ("Okay", "😐", '/rate_okay{"question":"food","turn":7}'),
+        ("Not good", "☹️", '/rate_bad{"question":"food","turn":7}'),
     ]
-    assert [b.label for b in prompt.buttons if b.kind == "control"] == [
-        "Skip",
-        "Repeat",
-        "Help",
-        "Stop",
+    controls = [(b.label, b.payload) for b in prompt.buttons if b.kind == "control"]
+    assert controls == [
+        ("Skip", '/skip{"question":"food","turn":7}'),
+        ("Repeat", "/repeat"),
+        ("Help", "/help"),
+        ("Stop", "/stop"),
     ]
     assert prompt.pictograms == ("🍽️",)
 
@@ -94,7 +119,7 @@ def test_yes_answer_is_stored_with_themes_and_moves_on(flow: CheckinFlow) -> Non
     assert outcome.answer.free_text is None
     assert outcome.answer.themes == ("safety",)
     assert "Safe: Safeguarding" in outcome.answer.cqc
-    assert outcome.state == at("listened_to")
+    assert unturned(outcome.state) == at("listened_to")
 
 
 def test_typed_answer_keeps_the_words_as_free_text(flow: CheckinFlow) -> None:
@@ -107,7 +132,7 @@ def test_typed_answer_keeps_the_words_as_free_text(flow: CheckinFlow) -> None:
 def test_skip_moves_to_next_question_and_stores_nothing(flow: CheckinFlow) -> None:
     outcome = flow.handle(at("feel_safe"), button("/skip"))
     assert outcome.answer is None
-    assert outcome.state == at("listened_to")
+    assert unturned(outcome.state) == at("listened_to")
 
 
 def test_not_good_asks_tell_me_more_then_stores_it_under_the_follow_up_id(
@@ -115,33 +140,33 @@ def test_not_good_asks_tell_me_more_then_stores_it_under_the_follow_up_id(
 ) -> None:
     first = flow.handle(at("food"), button("/rate_bad"))
     assert first.answer is not None and first.answer.answer_value == "bad"
-    assert first.state == FlowState(Stage.tell_more, "food", after_id="home")
+    assert unturned(first.state) == FlowState(Stage.tell_more, "food", after_id="home")
     assert first.prompts[0].question_id == "food_more"
     second = flow.handle(first.state, typed("inform", "more hot dinners and less pasta"))
     assert second.answer is not None
     assert second.answer.question_id == "food_more"
     assert second.answer.free_text == "more hot dinners and less pasta"
     assert second.answer.themes == ("food_drink",)
-    assert second.state == at("home")
+    assert unturned(second.state) == at("home")
 
 
 def test_short_no_in_tell_me_more_moves_on_without_storing(flow: CheckinFlow) -> None:
     state = FlowState(Stage.tell_more, "food", after_id="home")
     outcome = flow.handle(state, typed("deny", "no"))
     assert outcome.answer is None
-    assert outcome.state == at("home")
+    assert unturned(outcome.state) == at("home")
 
 
 def test_branch_after_not_good_activities_leaves_out_the_favourites(flow: CheckinFlow) -> None:
     first = flow.handle(at("activities"), button("/rate_bad"))
     assert first.state.after_id == "family_friends"
     second = flow.handle(first.state, button("/skip"))
-    assert second.state == at("family_friends")
+    assert unturned(second.state) == at("family_friends")
 
 
 def test_good_activities_goes_on_to_the_favourites(flow: CheckinFlow) -> None:
     outcome = flow.handle(at("activities"), button("/rate_good"))
-    assert outcome.state == at("favourite_activity")
+    assert unturned(outcome.state) == at("favourite_activity")
 
 
 def test_choice_by_button_and_by_typed_label(flow: CheckinFlow) -> None:
@@ -164,16 +189,16 @@ def test_free_text_where_buttons_are_offered_is_stored_without_a_value(
     assert outcome.answer is not None
     assert outcome.answer.answer_value is None
     assert outcome.answer.free_text == "my radiator has been broken for weeks"
-    assert outcome.state == at("one_change")
+    assert unturned(outcome.state) == at("one_change")
 
 
 def test_unrecognised_message_asks_again_gently_with_the_buttons(flow: CheckinFlow) -> None:
     outcome = flow.handle(at("food"), typed("nlu_fallback", "🎉🎉"))
     assert outcome.answer is None
-    assert outcome.state == at("food")
+    assert unturned(outcome.state) == at("food")
     assert "did not understand" in outcome.prompts[0].text
     assert outcome.prompts[-1].question_id == "food"
-    assert any(b.payload == "/rate_good" for b in outcome.prompts[-1].buttons)
+    assert any(b.payload.startswith("/rate_good") for b in outcome.prompts[-1].buttons)
 
 
 def test_answer_from_another_scale_is_asked_again(flow: CheckinFlow) -> None:
@@ -189,14 +214,14 @@ def test_a_few_typed_words_that_fit_no_button_are_kept_as_free_text(
     outcome = flow.handle(at("staff_kind"), typed(intent, "they talk over me"))
     assert outcome.answer is not None
     assert (outcome.answer.answer_value, outcome.answer.free_text) == (None, "they talk over me")
-    assert outcome.state == at("own_choices")
+    assert unturned(outcome.state) == at("own_choices")
 
 
 @pytest.mark.parametrize("text", ["asdkjh qwe", "🎉 🎉 🎉 🎉", "hmm"])
 def test_key_mash_and_emoji_are_asked_again(flow: CheckinFlow, text: str) -> None:
     outcome = flow.handle(at("staff_kind"), typed("nlu_fallback", text))
     assert outcome.answer is None
-    assert outcome.state == at("staff_kind")
+    assert unturned(outcome.state) == at("staff_kind")
 
 
 @pytest.mark.parametrize(
@@ -213,7 +238,7 @@ def test_side_questions_answer_then_carry_on_with_the_same_question(
 ) -> None:
     outcome = flow.handle(at("staff_kind"), typed(intent, "?"))
     assert words in outcome.prompts[0].text.lower()
-    assert outcome.state == at("staff_kind")
+    assert unturned(outcome.state) == at("staff_kind")
     assert last_question(outcome) == "staff_kind"
     assert outcome.answer is None
     assert outcome.person_requested is (intent == "talk_to_person")
@@ -234,7 +259,7 @@ def test_pressing_stop_ends_and_says_the_answers_still_count(flow: CheckinFlow) 
 def test_typed_stop_is_confirmed_first(flow: CheckinFlow) -> None:
     asked = flow.handle(at("food"), typed("stop", "stop"))
     assert asked.ending is None
-    assert asked.state == FlowState(Stage.question, "food", pending="stopped")
+    assert unturned(asked.state) == FlowState(Stage.question, "food", pending="stopped")
     assert asked.prompts[0].kind == "confirm"
     assert [b.payload for b in asked.prompts[0].buttons] == ["/stop", "/repeat"]
     assert flow.handle(asked.state, button("/stop")).ending == Ending.stopped
@@ -245,7 +270,7 @@ def test_no_to_stopping_carries_on_with_the_same_question(flow: CheckinFlow) -> 
     asked = flow.handle(at("staff_kind"), typed("stop", "not enough staff"))
     carried = flow.handle(asked.state, typed("deny", "no"))
     assert carried.ending is None
-    assert carried.state == at("staff_kind")
+    assert unturned(carried.state) == at("staff_kind")
     assert last_question(carried) == "staff_kind"
 
 
@@ -253,7 +278,7 @@ def test_an_answer_instead_of_confirming_is_taken_as_the_answer(flow: CheckinFlo
     asked = flow.handle(at("food"), typed("stop", "stop"))
     answered = flow.handle(asked.state, button("/rate_good"))
     assert answered.answer is not None and answered.answer.answer_value == "good"
-    assert answered.state == at("home")
+    assert unturned(answered.state) == at("home")
 
 
 def test_withdraw_consent_is_confirmed_then_ends_as_withdrawn(flow: CheckinFlow) -> None:
@@ -296,10 +321,10 @@ def test_give_feedback_mid_way_takes_the_words_then_returns_to_the_question(
     flow: CheckinFlow,
 ) -> None:
     asked = flow.handle(at("food"), typed("give_feedback", "can i complain"))
-    assert asked.state == FlowState(Stage.feedback, "food")
+    assert unturned(asked.state) == FlowState(Stage.feedback, "food")
     told = flow.handle(asked.state, typed("inform", "the minibus is always late"))
     assert told.answer is not None and told.answer.question_id == "feedback"
-    assert told.state == at("food")
+    assert unturned(told.state) == at("food")
     assert last_question(told) == "food"
 
 
@@ -353,7 +378,7 @@ def test_feedback_given_in_one_go_is_kept_and_the_question_asked_again(flow: Che
     outcome = flow.handle(at("food"), said)
     assert outcome.answer is not None
     assert (outcome.answer.question_id, outcome.answer.free_text) == ("feedback", said.text)
-    assert outcome.state == at("food")
+    assert unturned(outcome.state) == at("food")
 
 
 @pytest.mark.parametrize(
@@ -369,18 +394,21 @@ def test_an_unclear_reply_to_do_you_want_to_stop_asks_again(
     asked = flow.handle(at("feel_safe"), typed("stop", "stop"))
     again = flow.handle(asked.state, UserTurn(intent=intent, text=text, confidence=confidence))
     assert again.ending is None and again.answer is None
-    assert again.state == asked.state
+    assert unturned(again.state) == asked.state
     assert again.prompts[-1].kind == "confirm"
 
 
 @pytest.mark.parametrize(
     ("intent", "confidence", "text", "ends"),
     [
-        ("deny", 0.44, "no I want to carry on", False),
-        ("affirm", 0.72, "yes delete them please", True),
+        ("affirm", 1.0, "yes", True),
+        ("affirm", 0.95, "yes please", True),
+        ("affirm", 0.72, "yes delete them please", False),
+        ("affirm", 0.98, "yes but not the food ones", False),
+        ("stop", 0.99, "stop", False),
     ],
 )
-def test_a_long_yes_or_no_answers_the_confirmation_not_the_question(
+def test_only_a_bare_yes_withdraws_the_answers(
     flow: CheckinFlow, intent: str, confidence: float, text: str, ends: bool
 ) -> None:
     asked = flow.handle(at("feel_safe"), typed("withdraw_consent", "delete what i said"))
@@ -388,7 +416,15 @@ def test_a_long_yes_or_no_answers_the_confirmation_not_the_question(
     assert outcome.answer is None
     assert (outcome.ending == Ending.withdrawn) is ends
     if not ends:
-        assert outcome.state == at("feel_safe")
+        assert outcome.state.pending == "withdrawn"
+        assert outcome.prompts[-1].kind == "confirm"
+
+
+def test_a_long_no_to_the_withdrawal_carries_on(flow: CheckinFlow) -> None:
+    asked = flow.handle(at("feel_safe"), typed("withdraw_consent", "delete what i said"))
+    outcome = flow.handle(asked.state, UserTurn("deny", "no I want to carry on", confidence=0.44))
+    assert outcome.ending is None
+    assert unturned(outcome.state) == at("feel_safe")
 
 
 def test_a_question_button_pressed_while_confirming_answers_the_question(
@@ -422,7 +458,7 @@ def test_an_unsure_long_no_is_kept_as_words_not_as_no(flow: CheckinFlow) -> None
     outcome = flow.handle(at("listened_to"), said)
     assert outcome.answer is not None
     assert (outcome.answer.answer_value, outcome.answer.free_text) == (None, said.text)
-    assert outcome.state == at("staff_kind")  # no "when do staff not listen?"
+    assert unturned(outcome.state) == at("staff_kind")  # no "when do staff not listen?"
 
 
 def test_an_unsure_cry_for_help_is_kept_and_acted_on(flow: CheckinFlow) -> None:
@@ -453,5 +489,95 @@ def test_after_the_end_the_person_can_still_withdraw_or_ask_for_someone(
 def test_skipping_mid_way_feedback_says_no_thanks_for_nothing(flow: CheckinFlow) -> None:
     outcome = flow.handle(FlowState(Stage.feedback, "food"), button("/skip"))
     assert outcome.answer is None
-    assert outcome.state == at("food")
+    assert unturned(outcome.state) == at("food")
     assert "Thank you" not in outcome.prompts[0].text
+
+
+def test_moving_to_another_step_counts_a_turn_and_help_does_not(flow: CheckinFlow) -> None:
+    start = replace(at("food"), turn=5)
+    helped = flow.handle(start, typed("help", "help"))
+    assert helped.state.turn == 5
+    answered = flow.handle(start, press(flow.current_prompts(start)[0], "Good"))
+    assert answered.state.turn == 6
+    assert answered.prompts[-1].question_id == "home"
+
+
+def test_a_button_for_an_earlier_question_is_answered_kindly_and_stores_nothing(
+    flow: CheckinFlow,
+) -> None:
+    at_food = replace(at("food"), turn=5)
+    old_keyboard = flow.current_prompts(at_food)[0]
+    moved_on = flow.handle(at_food, press(old_keyboard, "Good")).state
+    late = flow.handle(moved_on, press(old_keyboard, "Not good"))
+    assert late.stale is True
+    assert late.answer is None
+    assert late.state == moved_on
+    assert "earlier question" in late.prompts[0].text
+    assert late.prompts[-1].question_id == "home"
+
+
+def test_a_second_press_of_skip_does_not_skip_a_second_question(flow: CheckinFlow) -> None:
+    at_food = replace(at("food"), turn=2)
+    skip = press(flow.current_prompts(at_food)[0], "Skip")
+    once = flow.handle(at_food, skip)
+    twice = flow.handle(once.state, skip)
+    assert twice.stale is True
+    assert twice.state == once.state
+    assert twice.prompts[-1].question_id == "home"
+
+
+def test_a_button_from_the_same_question_after_help_still_counts(flow: CheckinFlow) -> None:
+    at_food = replace(at("food"), turn=3)
+    keyboard = flow.current_prompts(at_food)[0]
+    helped = flow.handle(at_food, typed("help", "help"))
+    answered = flow.handle(helped.state, press(keyboard, "Okay"))
+    assert answered.stale is False
+    assert answered.answer is not None and answered.answer.answer_value == "okay"
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [("help", "help me"), ("help", "HELP ME PLEASE someone hurt me"), ("nlu_fallback", "help us")],
+)
+def test_a_cry_for_help_is_noted_as_a_request_for_a_person(
+    flow: CheckinFlow, intent: str, text: str
+) -> None:
+    outcome = flow.handle(at("food"), UserTurn(intent=intent, text=text, confidence=0.6))
+    assert outcome.person_requested is True
+    assert "999" in outcome.prompts[0].text
+    assert "press a button or type" not in outcome.prompts[0].text.lower()
+
+
+def test_how_to_use_it_is_answered_with_help_not_as_a_cry(flow: CheckinFlow) -> None:
+    outcome = flow.handle(at("food"), typed("help", "how do I use this"))
+    assert outcome.person_requested is False
+    assert "press a button or type" in outcome.prompts[0].text.lower()
+
+
+def test_words_of_a_cry_for_help_at_a_question_are_kept_as_the_answer(flow: CheckinFlow) -> None:
+    text = "HELP ME PLEASE someone hurt me"
+    outcome = flow.handle(at("staff_kind"), UserTurn(intent="help", text=text, confidence=0.5))
+    assert outcome.answer is not None and outcome.answer.free_text == text
+    assert outcome.person_requested is True
+
+
+def test_withdrawing_offers_all_earlier_check_ins_when_there_are_some(
+    checkin: QuestionSet, wording: BotWording
+) -> None:
+    flow = CheckinFlow(checkin, wording, earlier_answers=True)
+    asked = flow.handle(at("food"), button("/withdraw_consent"))
+    confirm = asked.prompts[-1]
+    assert confirm.kind == "confirm"
+    assert [b.label for b in confirm.buttons] == ["This chat", "All my chats", "No, carry on"]
+    done = flow.handle(asked.state, press(confirm, "All my chats"))
+    assert done.ending == Ending.withdrawn and done.withdraw_all is True
+    this_only = flow.handle(asked.state, press(confirm, "This chat"))
+    assert this_only.ending == Ending.withdrawn and this_only.withdraw_all is False
+
+
+def test_every_prompt_has_a_speech_key_for_each_wording(flow: CheckinFlow) -> None:
+    [prompt] = flow.current_prompts(at("food"))
+    again = flow.current_prompts(at("food"))[0]
+    assert prompt.speech_key == again.speech_key
+    assert prompt.speech_key != prompt.easy_read_speech_key
+    assert len(prompt.speech_key) == 20

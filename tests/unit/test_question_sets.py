@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from checkin.question_sets import QuestionSetError, load_question_set, load_question_sets
+from checkin.flow import CheckinFlow, Ending, Stage
+from checkin.question_sets import (
+    BOT_WORDING_FILE,
+    QuestionSetError,
+    load_question_set,
+    load_question_sets,
+)
+from checkin.reading import UserTurn
+from checkin.wording import load_bot_wording
 from covoice.settings import PROJECT_ROOT
 from covoice.taxonomy import Taxonomy
 from tests.conftest import CHECKIN
 
 
-def test_every_shipped_set_loads(taxonomy: Taxonomy) -> None:
+def test_every_shipped_set_loads_and_can_be_completed(taxonomy: Taxonomy) -> None:
     sets = load_question_sets(PROJECT_ROOT / "question_sets", taxonomy)
-    checkin = sets["lived_experience_checkin"]
-    assert 8 <= len(checkin.spec.questions) <= 10
-    themes = {theme for q in checkin.spec.questions for theme in q.themes}
-    assert {"safety", "being_heard", "choice_control", "staff_consistency"} <= themes
-    assert {"activities_community", "food_drink", "home_environment"} <= themes
-    scales = {q.scale for q in checkin.spec.questions}
-    assert scales == {"scale3", "yes_no_unsure", "choice", "free_text"}
+    wording = load_bot_wording(PROJECT_ROOT / "question_sets" / BOT_WORDING_FILE)
+    assert sets
+    for question_set in sets.values():
+        flow = CheckinFlow(question_set, wording)
+        outcome = flow.handle(flow.begin().state, UserTurn("affirm", "/affirm", from_button=True))
+        asked: list[str] = []
+        while outcome.state.stage != Stage.ended:
+            prompt = outcome.prompts[-1]
+            asked.append(prompt.question_id or "")
+            answers = [b for b in prompt.buttons if b.kind == "answer"]
+            if prompt.kind == "question" and answers:
+                payload = answers[0].payload
+                intent = payload[1:].split("{", 1)[0]
+                entities = json.loads(payload[payload.index("{") :]) if "{" in payload else {}
+                turn = UserTurn(
+                    intent,
+                    payload,
+                    choice=entities.get("choice"),
+                    from_button=True,
+                    question=entities.get("question"),
+                    turn=entities.get("turn"),
+                )
+            else:
+                turn = UserTurn("inform", "more time in the garden with my friends")
+            outcome = flow.handle(outcome.state, turn)
+            assert len(asked) < 100, f"{question_set.id} does not come to an end"
+        assert outcome.ending == Ending.finished, question_set.id
+        assert question_set.first.id in asked
 
 
 def write_variant(tmp_path: Path, change: object) -> Path:
@@ -109,7 +139,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path, taxonomy: Taxonomy) -> No
 def test_two_files_with_one_id_are_refused(tmp_path: Path, taxonomy: Taxonomy) -> None:
     for name in ("a.yml", "b.yml"):
         (tmp_path / name).write_text(CHECKIN.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(QuestionSetError, match="b.yml: set id 'lived_experience_checkin'"):
+    with pytest.raises(QuestionSetError, match="b.yml: set id 'fixture_checkin'"):
         load_question_sets(tmp_path, taxonomy)
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from bot.chat_service import IncomingMessage
-from bot.replies import Reply, ReplyButton
 from bot.terminal_chat import render, run_terminal_chat
+from checkin.wire import Button, Prompt
 
-FOOD = Reply(
+FOOD = Prompt(
     text="How do you feel about the food?",
     easy_read="Do you like the food?",
     kind="question",
     pictograms=("🍽️",),
     buttons=(
-        ReplyButton("Good", "😊", "/rate_good"),
-        ReplyButton("Not good", "☹️", "/rate_bad"),
-        ReplyButton("Skip", "⏭️", "/skip", "control"),
+        Button(label="Good", pictogram="😊", payload="/rate_good"),
+        Button(label="Not good", pictogram="☹️", payload="/rate_bad"),
+        Button(label="Skip", pictogram="⏭️", payload="/skip", kind="control"),
     ),
     question_id="food",
 )
@@ -26,7 +26,7 @@ class FakeChat:
     def __init__(self) -> None:
         self.received: list[IncomingMessage] = []
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage) -> list[Prompt]:
         self.received.append(message)
         return [FOOD]
 
