@@ -20,7 +20,7 @@ from cli.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from covoice.settings import Settings
 from storage.migrate import upgrade_database
 from storage.unit_of_work import UnitOfWork, open_store
-from tests.conftest import seed_service
+from tests.conftest import FIXTURE_SETS, WORDING, seed_service
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not RASA_BIN.exists() or not MODEL_PATH.exists():
         pytest.fail("The end-to-end tests need the Rasa venv and model: run 'make setup'.")
     data_dir = tmp_path_factory.mktemp("stack")
-    settings = private_settings(data_dir, pseudonym_key="end-to-end-test-key")
+    settings = private_settings(data_dir, pseudonym_key="end-to-end-test-key").model_copy(
+        # The tests' own question set and wording: rewording production files breaks no test.
+        update={
+            "question_sets_dir": FIXTURE_SETS,
+            "bot_wording_path": WORDING,
+            "default_question_set": "fixture_checkin",
+        }
+    )
     upgrade_database(settings.resolved_database_url)
     seed_service(store_of(settings))
     running = Stack(settings, log_dir=data_dir / "logs")
