@@ -12,20 +12,26 @@ from datetime import date
 import httpx
 import rasa_sdk
 
-from checkin.wire import PROMPT_FORMAT
+from checkin.service import NewContact, ensure_contact
+from checkin.wire import PROMPT_FORMAT, TurnMetadata
 from cli.stack import Stack, settings_env
 from storage.models import Conversation, ConversationStatus, InboundMessage
 from storage.unit_of_work import UnitOfWork
 from tests.e2e.conftest import Chatter, asked, payloads
 
 
-def test_rasa_3_6_server_runs_actions_of_this_rasa_sdk(stack: Stack) -> None:
+def test_rasa_3_6_server_runs_actions_of_this_rasa_sdk(
+    stack: Stack, store: Callable[[], UnitOfWork]
+) -> None:
     assert httpx.get(f"{stack.settings.rasa_url}/version").json()["version"] == "3.6.21"
     assert rasa_sdk.__version__ == "3.6.2"
+    with store() as uow:
+        ensure_contact(uow, NewContact("rest:version-check", "rest", "oak-house", "resident-1"))
+        uow.commit()
     body = {
         "sender": "rest:version-check",
         "message": "hello",
-        "metadata": {"service": "oak-house", "channel": "rest"},
+        "metadata": TurnMetadata(message_id="version-check-1").to_wire(),
     }
     answer = httpx.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
     # Only the action server's check-in action sends this payload.
@@ -47,7 +53,10 @@ def test_whole_check_in_is_stored_with_its_tags(
 ) -> None:
     consent = chatter.say("hello")
     assert consent[-1]["kind"] == "consent"
-    assert payloads(consent[-1]) == ["/affirm", "/deny"]
+    assert payloads(consent[-1]) == [
+        '/affirm{"question":"consent","turn":0}',
+        '/deny{"question":"consent","turn":0}',
+    ]
 
     assert asked(chatter.say("yes")) == "feel_safe"
     again = chatter.say("say that again")
@@ -55,7 +64,7 @@ def test_whole_check_in_is_stored_with_its_tags(
     assert again[-1]["buttons"][0] == {
         "label": "Yes",
         "pictogram": "👍",
-        "payload": "/affirm",
+        "payload": '/affirm{"question":"feel_safe","turn":1}',
         "kind": "answer",
     }
     assert asked(chatter.say("/affirm")) == "listened_to"
@@ -106,7 +115,7 @@ def test_whole_check_in_is_stored_with_its_tags(
         ("home", None, "my radiator has been broken for weeks", ["home_environment"], "test"),
         ("one_change", None, "a bigger garden", ["being_heard", "choice_control"], "test"),
     ]
-    assert tags == {("oak-house", "acme-care", "person", "lived_experience_checkin")}
+    assert tags == {("oak-house", "acme-care", "person", "fixture_checkin")}
 
     exported = _export(stack, "--service", "oak-house", "--theme", "food_drink")
     food = [row for row in exported if row["conversation_id"] == conversation.id]
@@ -163,7 +172,7 @@ def test_emoji_only_gets_a_gentle_ask_again(chatter: Chatter) -> None:
     replies = chatter.say("🎉🎉")
     assert "did not understand" in replies[0]["text"]
     assert asked(replies) == "feel_safe"
-    assert "/affirm" in payloads(replies[-1])
+    assert '/affirm{"question":"feel_safe","turn":1}' in payloads(replies[-1])
 
 
 def test_empty_message_is_asked_for_again_and_not_sent(chatter: Chatter) -> None:
