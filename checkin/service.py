@@ -229,6 +229,11 @@ class CheckinService:
         # Turns keep counting across a contact's check-ins, so a button from an
         # old check-in never matches the new one's turn.
         turn = previous.turn + 1 if previous is not None else 0
+        if previous is not None and previous.stage != Stage.ended.value:
+            # A new check-in takes over from one left unfinished.
+            previous.stage = Stage.ended.value
+            previous.status = ConversationStatus.stopped
+            previous.finished_at = utcnow()
         outcome = CheckinFlow(question_set, self.wording).begin(turn)
         conversation = Conversation(
             id=str(uuid.uuid4()),
@@ -289,7 +294,9 @@ class CheckinService:
         conversation.turn = state.turn
         if outcome.answer is not None:
             uow.responses.add(_response(uow, conversation, outcome, message_id))
-        if outcome.consent_given is not None:
+        # A second press of a withdrawal says again what is already recorded.
+        already_withdrawn = outcome.ending == Ending.withdrawn and conversation.withdrawn_at
+        if outcome.consent_given is not None and not already_withdrawn:
             uow.conversations.add_consent(
                 Consent(
                     person_id=conversation.person_id,

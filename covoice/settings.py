@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, gt=0)
     # Key for the pseudonyms in exports; generated into data_dir when unset.
     pseudonym_key: str = ""
+    # Who is at the keyboard, for the audit log; the operating-system user when unset.
+    actor: str = ""
 
     @field_validator("rasa_url")
     @classmethod
@@ -71,18 +74,70 @@ class Settings(BaseSettings):
     def tracker_store_path(self) -> Path:
         return self.data_dir / "rasa_tracker.db"
 
-    def pseudonym_secret(self) -> bytes:
-        """Return the export pseudonym key, creating a random one on first use."""
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.data_dir / "pseudonym.key"
+
+    def pseudonym_secret(self) -> bytes | None:
+        """Return the export pseudonym key, or None when there is none yet.
+
+        ``COVOICE_PSEUDONYM_KEY`` wins over the key file. Whether a key may be
+        made, and whether it is the one the store knows, is decided by
+        ``governance.pseudonym_key``; this only reads.
+
+        Raises:
+            SettingsError: the key file exists but cannot be read, is empty, or
+                others may read it.
+        """
         if self.pseudonym_key:
             return self.pseudonym_key.encode()
-        key_file = self.data_dir / "pseudonym.key"
-        if not key_file.exists():
-            import secrets
+        key_file = self.pseudonym_key_file
+        try:
+            if key_file.stat().st_mode & 0o077:
+                raise SettingsError(
+                    f"The pseudonym key {key_file} can be read by other users. Make it "
+                    f"private with 'chmod 600 {key_file}'."
+                )
+            secret = key_file.read_bytes().strip()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise SettingsError(
+                f"The pseudonym key {key_file} cannot be read ({error.strerror}). "
+                "Check its owner and permissions."
+            ) from None
+        if not secret:
+            raise SettingsError(f"The pseudonym key {key_file} is empty. Restore it from a backup.")
+        return secret
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
-        return key_file.read_text().strip().encode()
+    def create_pseudonym_key_file(self) -> bytes:
+        """Write a new random key file that only its owner can read, from its first byte.
+
+        The key is written to a file of its own made with ``O_CREAT | O_EXCL``
+        and mode 0600, then linked into place, so no other process ever sees
+        the key file half-written or with wider permissions.
+
+        Returns:
+            The new key.
+
+        Raises:
+            FileExistsError: there is already a key file; it is never overwritten.
+        """
+        import secrets
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_hex(32).encode()
+        draft = self.pseudonym_key_file.with_name(f".pseudonym.key.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(secret + b"\n")
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(draft, self.pseudonym_key_file)
+        finally:
+            draft.unlink(missing_ok=True)
+        return secret
 
 
 def load_settings() -> Settings:

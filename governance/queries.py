@@ -1,14 +1,28 @@
-"""Read-side queries over the store for exports and reports."""
+"""Read-side queries over the store for exports and reports.
+
+Every query counts days in each service's own time zone (``service_days``) and
+leaves withdrawn check-ins out through the one rule in ``withdrawal``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, ConversationStatus, Person, Response, ResponseTheme
+from governance.service_days import DEFAULT_TIME_ZONE, on_service_days
+from governance.withdrawal import usable_conversation, usable_or_no_conversation
+from storage.models import (
+    Contact,
+    Conversation,
+    InboundMessage,
+    Person,
+    Response,
+    ResponseTheme,
+    Service,
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +49,10 @@ def responses_between(
     service_id: str | None = None,
     theme_id: str | None = None,
 ) -> list[ResponseRow]:
-    """Answers stored from the start of ``first_day`` to the end of ``last_day`` (UTC).
+    """Answers stored from the start of ``first_day`` to the end of ``last_day``.
 
-    Answers from a conversation whose person withdrew consent are left out.
+    Days are counted in each answer's service's own time zone. Answers from a
+    conversation whose person withdrew consent are left out.
 
     Args:
         session: an open session; the caller owns it.
@@ -47,15 +62,20 @@ def responses_between(
         theme_id: only answers tagged with this theme, if given.
 
     Returns:
-        Rows in the order the answers were stored.
+        Rows in the order the answers were stored; ``created_at`` is in UTC.
+
+    Raises:
+        UnknownTimeZone: a service names a time zone this computer does not know.
     """
-    start, end = _day_bounds(first_day, last_day)
     query = (
         select(Response, Person.ref)
         .join(Person, Person.id == Response.person_id)
         .join(Conversation, Conversation.id == Response.conversation_id)
-        .where(Response.created_at >= start, Response.created_at < end)
-        .where(Conversation.status != ConversationStatus.withdrawn)
+        .join(Service, Service.id == Response.service_id)
+        .where(
+            on_service_days(session, Response.created_at, Service.time_zone, first_day, last_day)
+        )
+        .where(usable_conversation())
         .order_by(Response.created_at, Response.id)
     )
     if service_id:
@@ -101,18 +121,31 @@ def person_requests_between(
 ) -> list[PersonRequestRow]:
     """Conversations in which the person asked to talk to someone, newest first.
 
+    Days are counted in each service's own time zone; withdrawn check-ins are left out.
+
     Args:
         session: an open session; the caller owns it.
         first_day: the first day to include.
         last_day: the last day to include.
         service_id: only this service, if given.
+
+    Returns:
+        One row per conversation; ``requested_at`` is in UTC.
+
+    Raises:
+        UnknownTimeZone: a service names a time zone this computer does not know.
     """
-    start, end = _day_bounds(first_day, last_day)
     query = (
         select(Conversation, Person.ref)
         .join(Person, Person.id == Conversation.person_id)
-        .where(Conversation.person_requested_at >= start, Conversation.person_requested_at < end)
-        .order_by(Conversation.person_requested_at.desc())
+        .join(Service, Service.id == Conversation.service_id)
+        .where(
+            on_service_days(
+                session, Conversation.person_requested_at, Service.time_zone, first_day, last_day
+            )
+        )
+        .where(usable_conversation())
+        .order_by(Conversation.person_requested_at.desc(), Conversation.id)
     )
     if service_id:
         query = query.where(Conversation.service_id == service_id)
@@ -129,9 +162,84 @@ def person_requests_between(
     ]
 
 
-def _day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first_day, time.min, tzinfo=timezone.utc)
-    return start, datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+@dataclass(frozen=True)
+class InboxWordsRow:
+    """A message whose words are kept only in the inbox, not as an answer."""
+
+    received_at: datetime
+    service_id: str | None
+    sender_id: str
+    message_id: str
+    channel: str
+    contact_id: int | None
+    # Known when the message reached a conversation or came from a known contact.
+    person_ref: str | None
+    conversation_id: str | None
+    status: str
+    text: str
+
+
+def inbox_words(
+    session: Session, first_day: date, last_day: date, service_id: str | None = None
+) -> list[InboxWordsRow]:
+    """Messages received on the days whose words were not stored as an answer.
+
+    These are the words screening and erasure must reach besides the answers:
+    messages that never reached a conversation, and turns that stored nothing
+    (a question, a cry for help, a message too long to send on). Button presses
+    (text starting with "/") carry no words and are left out, as are messages
+    of a withdrawn check-in.
+
+    Args:
+        session: an open session; the caller owns it.
+        first_day: the first day to include.
+        last_day: the last day to include.
+        service_id: only messages for this service, if given.
+
+    Returns:
+        Rows in the order the messages were received; ``received_at`` is in UTC.
+
+    Raises:
+        UnknownTimeZone: a service names a time zone this computer does not know.
+    """
+    stored_as_answer = (
+        select(Response.id)
+        .where(
+            Response.conversation_id == InboundMessage.conversation_id,
+            Response.source_message_id == InboundMessage.message_id,
+        )
+        .exists()
+    )
+    zone_name = func.coalesce(Service.time_zone, DEFAULT_TIME_ZONE)
+    query = (
+        select(InboundMessage, Person.ref)
+        .outerjoin(Service, Service.id == InboundMessage.service_id)
+        .outerjoin(Conversation, Conversation.id == InboundMessage.conversation_id)
+        .outerjoin(Contact, Contact.id == InboundMessage.contact_id)
+        .outerjoin(Person, Person.id == func.coalesce(Conversation.person_id, Contact.person_id))
+        .where(on_service_days(session, InboundMessage.received_at, zone_name, first_day, last_day))
+        .where(usable_or_no_conversation())
+        .where(~InboundMessage.text.startswith("/"))
+        .where(~stored_as_answer)
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+    )
+    if service_id:
+        query = query.where(InboundMessage.service_id == service_id)
+    return [
+        InboxWordsRow(
+            received_at=_utc(message.received_at),
+            service_id=message.service_id,
+            sender_id=message.sender_id,
+            message_id=message.message_id,
+            channel=message.channel,
+            contact_id=message.contact_id,
+            person_ref=person_ref,
+            conversation_id=message.conversation_id,
+            status=message.status.value,
+            text=message.text,
+        )
+        for message, person_ref in session.execute(query)
+    ]
 
 
 def _utc(moment: datetime | None) -> datetime:

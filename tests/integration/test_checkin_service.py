@@ -487,11 +487,6 @@ def test_withdrawing_marks_this_checkin_withdrawn_and_records_the_consent_taken_
     assert [c.given for c in consents(unit_of_work)] == [True, False]
 
 
-@pytest.mark.xfail(
-    reason="a withdraw button carries no step or turn, so a second press after the check-in "
-    "ended withdraws it again and records a second consent withdrawal",
-    strict=True,
-)
 def test_a_double_pressed_withdrawal_records_the_consent_taken_back_once(
     chat: Chat, unit_of_work: Callable[[], UnitOfWork]
 ) -> None:

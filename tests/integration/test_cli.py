@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from checkin.flow import CheckinFlow, FlowState, Stage, UserTurn
-from checkin.question_sets import QuestionSet
-from checkin.service import CheckinRecorder, Sender
 from cli.main import app
+from storage.models import ConversationStatus
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import CHECKIN
+from tests.integration.governance_rows import add_conversation, add_response
 
 runner = CliRunner()
 
@@ -29,34 +28,40 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
+# 11:00 on 15 June in London; every export below asks for that day.
+ANSWERED_AT = datetime(2026, 6, 15, 10, 0, tzinfo=timezone.utc)
+DAY = "2026-06-15"
+
+
 @pytest.fixture
-def answered(unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet) -> str:
-    recorder = CheckinRecorder(unit_of_work)
-    conversation_id = recorder.start_conversation(
-        Sender("term:x", "term", "oak-house", "resident-9"), checkin
-    )
-    flow = CheckinFlow(checkin)
-    for question, payload in (("food", "rate_bad"), ("home", "rate_good")):
-        turn = UserTurn(intent=payload, text=f"/{payload}", from_button=True)
-        recorder.record(
-            conversation_id, flow.handle(FlowState(Stage.question, question), turn), question
+def answered(unit_of_work: Callable[[], UnitOfWork]) -> str:
+    with unit_of_work() as uow:
+        conversation = add_conversation(uow, "c-answered", "resident-9")
+        add_response(uow, conversation, "food", ANSWERED_AT, "bad", themes=("food_drink",))
+        add_response(
+            uow,
+            conversation,
+            "home",
+            ANSWERED_AT.replace(minute=1),
+            "good",
+            themes=("home_environment",),
         )
-    return conversation_id
+        uow.commit()
+    return "c-answered"
 
 
 def test_export_jsonl_filters_by_theme_and_pseudonymises(
     env: dict[str, str], answered: str
 ) -> None:
-    today = date.today().isoformat()
     result = runner.invoke(
         app,
         [
             "export",
             "responses",
             "--from",
-            today,
+            DAY,
             "--to",
-            today,
+            DAY,
             "--theme",
             "food_drink",
             "--service",
@@ -75,7 +80,6 @@ def test_export_jsonl_filters_by_theme_and_pseudonymises(
 def test_export_csv_to_a_file_can_reveal_people(
     env: dict[str, str], answered: str, tmp_path: Path
 ) -> None:
-    today = date.today().isoformat()
     out = tmp_path / "answers.csv"
     result = runner.invoke(
         app,
@@ -83,20 +87,46 @@ def test_export_csv_to_a_file_can_reveal_people(
             "export",
             "responses",
             "--from",
-            today,
+            DAY,
             "--to",
-            today,
+            DAY,
             "--format",
             "csv",
             "--output",
             str(out),
             "--reveal-people",
+            "--reason",
+            "care review for resident-9",
         ],
         env=env,
     )
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 3 and "resident-9" in lines[1]
+
+
+def test_export_counts_days_in_the_service_time_zone(
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    with unit_of_work() as uow:
+        conversation = add_conversation(uow, "c-night", "resident-3")
+        # 00:30 on 1 June in London, summer time.
+        add_response(uow, conversation, "food", datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc))
+        uow.commit()
+
+    def export(first: str, last: str) -> list[dict[str, str]]:
+        result = runner.invoke(
+            app,
+            ["export", "responses", "--from", first, "--to", last, "--format", "jsonl"],
+            env=env,
+        )
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    assert [row["created_at"] for row in export("2026-06-01", "2026-06-30")] == [
+        "2026-05-31T23:30:00Z"
+    ]
+    assert export("2026-05-01", "2026-05-31") == []
 
 
 def test_export_outside_the_days_is_empty(env: dict[str, str], answered: str) -> None:
@@ -172,43 +202,42 @@ def test_a_store_that_is_not_set_up_gets_a_next_step(tmp_path: Path) -> None:
 
 
 def test_answers_of_a_withdrawn_conversation_are_not_exported(
-    env: dict[str, str], answered: str, unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet
+    env: dict[str, str], answered: str, unit_of_work: Callable[[], UnitOfWork]
 ) -> None:
-    flow = CheckinFlow(checkin)
-    asked = flow.handle(
-        FlowState(Stage.question, "one_change"),
-        UserTurn(intent="withdraw_consent", text="delete what i said"),
-    )
-    withdrawn = flow.handle(asked.state, UserTurn(intent="affirm", text="yes"))
-    CheckinRecorder(unit_of_work).record(answered, withdrawn, "w1")
-    today = date.today().isoformat()
+    with unit_of_work() as uow:
+        conversation = uow.conversations.get(answered)
+        assert conversation is not None
+        conversation.withdrawn_at = ANSWERED_AT.replace(hour=12)
+        uow.commit()
     result = runner.invoke(
-        app, ["export", "responses", "--from", today, "--to", today, "--format", "jsonl"], env=env
+        app, ["export", "responses", "--from", DAY, "--to", DAY, "--format", "jsonl"], env=env
     )
     assert result.exit_code == 0 and result.stdout == ""
 
 
 def test_requests_lists_who_asked_for_a_person(
-    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork]
 ) -> None:
-    recorder = CheckinRecorder(unit_of_work)
-    conversation_id = recorder.start_conversation(
-        Sender("term:y", "term", "oak-house", "resident-4"), checkin
-    )
-    outcome = CheckinFlow(checkin).handle(
-        FlowState(Stage.question, "food"),
-        UserTurn(intent="talk_to_person", text="i want a person"),
-    )
-    recorder.record(conversation_id, outcome, "r1")
-    today = date.today().isoformat()
-    result = runner.invoke(app, ["requests", "--from", today, "--to", today], env=env)
+    with unit_of_work() as uow:
+        add_conversation(
+            uow,
+            "c-asked",
+            "resident-4",
+            status=ConversationStatus.in_progress,
+            person_requested_at=ANSWERED_AT,
+        )
+        uow.commit()
+    result = runner.invoke(app, ["requests", "--from", DAY, "--to", DAY], env=env)
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
     assert header.startswith("asked at (UTC)")
-    assert "\toak-house\tp-" in row and "resident-4" not in row
+    assert row.startswith("2026-06-15 10:00\toak-house\tp-") and "resident-4" not in row
     revealed = runner.invoke(
-        app, ["requests", "--from", today, "--to", today, "--reveal-people"], env=env
+        app,
+        ["requests", "--from", DAY, "--to", DAY, "--reveal-people", "--reason", "call back"],
+        env=env,
     )
+    assert revealed.exit_code == 0, revealed.output
     assert "resident-4" in revealed.stdout
 
 
@@ -216,3 +245,17 @@ def test_requests_says_so_when_no_one_asked(env: dict[str, str], unit_of_work: o
     result = runner.invoke(app, ["requests", "--from", "2026-01-01", "--to", "2026-01-31"], env=env)
     assert result.exit_code == 0
     assert "No one asked to talk to someone between 2026-01-01 and 2026-01-31." in result.stdout
+
+
+def test_a_service_time_zone_that_is_not_known_gets_a_next_step(
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    with unit_of_work() as uow:
+        service = uow.services.get("oak-house")
+        assert service is not None
+        service.time_zone = "London"
+        uow.commit()
+    result = runner.invoke(app, ["requests", "--from", DAY, "--to", DAY], env=env)
+    assert result.exit_code == 1
+    assert "'oak-house' has the time zone 'London'" in result.stderr
+    assert "e.g. Europe/London" in result.stderr and "Traceback" not in result.output
