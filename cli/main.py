@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import chat_commands, export_commands, store_commands
+from cli import apikey_commands, audit_commands, chat_commands, export_commands, store_commands
 
 app = typer.Typer(
     help="CoVoice: hear people's views and show what changed.",
@@ -16,8 +16,12 @@ app.command("chat")(chat_commands.chat)
 app.command("migrate")(store_commands.migrate)
 app.command("requests")(export_commands.person_requests)
 app.add_typer(export_commands.export_app, name="export")
+app.add_typer(export_commands.inbox_app, name="inbox")
+app.add_typer(audit_commands.audit_app, name="audit")
+app.add_typer(audit_commands.pseudonym_key_app, name="pseudonym-key")
 app.add_typer(store_commands.service_app, name="service")
 app.add_typer(store_commands.question_sets_app, name="question-sets")
+app.add_typer(apikey_commands.apikey_app, name="apikey")
 
 
 def main() -> None:
