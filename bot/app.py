@@ -1,4 +1,10 @@
-"""The app process: an ASGI app whose chat endpoint is the channels' way in."""
+"""The app process: an ASGI app whose chat endpoint is the channels' way in.
+
+A program that posts to ``/api/chat`` presents an API key (``covoice apikey
+add``); the key, not the request, says which channel it speaks as and which
+services it may speak for. Every refusal is a JSON ``{"error", "message"}``
+answered before anything is stored.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,23 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
+from bot.credentials import ApiCredential, verify
 from bot.rasa_client import RasaClient
 from checkin.loading import load_sets_and_wording
 from checkin.wire import Prompt
 from covoice.settings import Settings
 from covoice.taxonomy import load_taxonomy
-from storage.unit_of_work import open_store
+from storage.unit_of_work import UnitOfWorkFactory, open_store
 
 
 @dataclass
@@ -25,39 +37,117 @@ class AppParts:
 
     chat: ChatService
     rasa: RasaClient
+    store: UnitOfWorkFactory
+    roles: tuple[str, ...]
+    question_sets: frozenset[str]
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
 
 
 def build_parts(settings: Settings) -> AppParts:
+    """Build the parts from settings.
+
+    Args:
+        settings: The process's settings.
+
+    Returns:
+        The chat service, the Rasa client, the store, and what a request may name.
+
+    Raises:
+        QuestionSetError: a question-set or wording file is broken.
+        SettingsError: the Rasa token's file in the data folder is unusable.
+    """
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    _, wording = load_sets_and_wording(settings)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    sets, wording = load_sets_and_wording(settings)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_api_token(), settings.rasa_timeout_seconds)
+    store = open_store(settings.resolved_database_url, settings.store_timeout_seconds)
     chat = ChatService(
         rasa=rasa,
-        unit_of_work=open_store(settings.resolved_database_url, settings.store_timeout_seconds),
+        unit_of_work=store,
         wording=wording,
         roles=taxonomy.respondent_roles,
         max_message_chars=settings.max_message_chars,
         action_budget_seconds=settings.action_budget_seconds,
     )
-    return AppParts(chat=chat, rasa=rasa)
+    return AppParts(
+        chat=chat,
+        rasa=rasa,
+        store=store,
+        roles=taxonomy.respondent_roles,
+        question_sets=frozenset(sets),
+    )
 
 
 class ChatRequest(BaseModel):
-    channel: str = Field(default="api", pattern=r"^[a-z]{2,16}$")
+    """One message. The channel is the API key's; a ``channel`` here is ignored."""
+
     sender: str = Field(min_length=1, max_length=150, description="The channel's id for the chat")
-    text: str = Field(description="What the person typed, or a button's payload")
+    text: str = Field(
+        description="What the person typed, or a button's payload "
+        "(at most COVOICE_MAX_CHAT_TEXT_CHARS characters, 20,000 unless set)"
+    )
     service: str = Field(min_length=1, max_length=64)
     message_id: str | None = Field(default=None, max_length=128)
     person: str | None = Field(default=None, max_length=128)
-    role: str = "person"
-    question_set: str | None = None
+    role: str = Field(default="person", max_length=32)
+    question_set: str | None = Field(default=None, max_length=64)
 
 
 class ChatResponse(BaseModel):
     replies: list[Prompt]
+
+
+class RefusalOut(BaseModel):
+    error: str = Field(description="A short code, e.g. unauthorized")
+    message: str = Field(description="What went wrong and what to do next")
+
+
+class Refusal(Exception):
+    """A request refused before anything was stored; answered as JSON."""
+
+    def __init__(
+        self, status: int, error: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.headers = headers
+
+
+REFUSALS: dict[int | str, dict[str, object]] = {
+    status: {"description": description, "model": RefusalOut}
+    for status, description in (
+        (401, "No API key, or one that is unknown or revoked"),
+        (403, "The API key may not speak for this service"),
+        (413, "The body or the text is too long"),
+        (422, "A field is missing or wrong, or the role or question set is unknown"),
+    )
+}
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `covoice apikey add`")
+
+
+def caller(
+    request: Request,
+    presented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiCredential:
+    """Return what the presented API key allows, or refuse with 401."""
+    # A plain function: FastAPI runs it in a worker thread, off the event loop.
+    credential = None
+    if presented is not None:
+        with request.app.state.parts.store() as uow:
+            credential = verify(uow, presented.credentials)
+    if credential is None:
+        raise Refusal(
+            401,
+            "unauthorized",
+            "This program needs a valid API key for CoVoice, sent as "
+            "'Authorization: Bearer <key>'. Ask the CoVoice administrator for one.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return credential
 
 
 def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
@@ -72,13 +162,40 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
             await own.aclose()
 
     app = FastAPI(title="CoVoice", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
 
-    @app.post("/api/chat", response_model=ChatResponse)
-    async def chat(request: ChatRequest) -> ChatResponse:
+    @app.exception_handler(Refusal)
+    async def refused(_: Request, refusal: Refusal) -> JSONResponse:
+        return JSONResponse(
+            {"error": refusal.error, "message": refusal.message},
+            status_code=refusal.status,
+            headers=refusal.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc'][1:]) or 'body'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        return JSONResponse(
+            {
+                "error": "invalid_request",
+                "message": f"The request is not one CoVoice can take ({problems}). "
+                "See /docs for the fields.",
+            },
+            status_code=422,
+        )
+
+    @app.post("/api/chat", response_model=ChatResponse, responses=REFUSALS)
+    async def chat(
+        request: ChatRequest, credential: Annotated[ApiCredential, Depends(caller)]
+    ) -> ChatResponse:
         """Hand one message to the conversation and return the replies."""
+        refuse_unless_allowed(request, credential, app.state.parts, settings)
         message = IncomingMessage(
-            channel=request.channel,
-            sender_id=f"{request.channel}:{request.sender}",
+            channel=credential.channel,
+            sender_id=f"{credential.channel}:{request.sender}",
             message_id=request.message_id or str(uuid.uuid4()),
             text=request.text,
             service_id=request.service,
@@ -95,6 +212,50 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         return {"status": "ok", "rasa_ready": await app.state.parts.rasa.is_ready()}
 
     return app
+
+
+def refuse_unless_allowed(
+    request: ChatRequest, credential: ApiCredential, parts: AppParts, settings: Settings
+) -> None:
+    """Refuse a message its key may not send, or that names what does not exist.
+
+    Args:
+        request: The message as posted.
+        credential: What the caller's key allows.
+        parts: The app's parts: the roles and question sets that exist.
+        settings: The limits.
+
+    Raises:
+        Refusal: 413 for an over-long text, 403 for a service not on the key,
+            422 for an unknown role or question set.
+    """
+    if len(request.text) > settings.max_chat_text_chars:
+        raise Refusal(
+            413,
+            "message_too_long",
+            f"That message is too long: the limit is {settings.max_chat_text_chars:,} "
+            "characters. Please send it in shorter parts.",
+        )
+    if not credential.may_speak_for(request.service):
+        raise Refusal(
+            403,
+            "service_not_allowed",
+            f"This program's key may not send messages for the service '{request.service}'. "
+            "Ask the CoVoice administrator for a key that includes it.",
+        )
+    if request.role not in parts.roles:
+        raise Refusal(
+            422,
+            "unknown_role",
+            f"There is no respondent role '{request.role}'. Use one of: {', '.join(parts.roles)}.",
+        )
+    if request.question_set is not None and request.question_set not in parts.question_sets:
+        raise Refusal(
+            422,
+            "unknown_question_set",
+            f"There is no question set '{request.question_set}'. "
+            f"Use one of: {', '.join(sorted(parts.question_sets))}.",
+        )
 
 
 def asgi_app() -> FastAPI:

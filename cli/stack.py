@@ -1,11 +1,15 @@
 """Start and stop the three processes: Rasa server, action server, app.
 
 `covoice run`, the end-to-end tests and the benchmark all start the stack
-through this module, so they run the same commands.
+through this module, so they run the same commands. Each server listens on
+the host its settings name (loopback by default) and the seams between them
+carry secrets: Rasa presents the action secret to the action server, and the
+app presents the Rasa token to Rasa's API and to its webhook.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -18,11 +22,19 @@ from pathlib import Path
 
 import httpx
 
-from covoice.settings import PROJECT_ROOT, Settings
+from bot.rasa_client import WEBHOOK_PATH, hide_tokens_in_httpx_logs
+from covoice.settings import PROJECT_ROOT, ServerName, Settings, SettingsError
 
 RASA_BIN = Path(os.environ.get("COVOICE_RASA_BIN", PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"))
+# The interpreter beside `rasa`: it runs nlu/serve.py, which starts `rasa run`.
+RASA_PYTHON = RASA_BIN.with_name("python")
 MODEL_PATH = PROJECT_ROOT / "models" / "covoice.tar.gz"
 NLU_DIR = PROJECT_ROOT / "nlu"
+SERVER_NAMES: dict[ServerName, tuple[str, str]] = {
+    "rasa": ("Rasa server", "COVOICE_RASA_BIND_HOST"),
+    "action": ("action server", "COVOICE_ACTION_BIND_HOST"),
+    "app": ("app", "COVOICE_APP_BIND_HOST"),
+}
 
 
 class StackError(Exception):
@@ -35,6 +47,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     log_path: Path
     ready_url: str
+    ready_params: dict[str, str] = field(default_factory=dict, repr=False)
 
     def log_tail(self, lines: int = 15) -> str:
         try:
@@ -44,17 +57,33 @@ class Process:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that gives a child process the same settings."""
+    """The environment that gives a child process the same settings and secrets.
+
+    The secrets travel in the environment, which only the same user can read,
+    never on a command line, which every user can see.
+
+    Raises:
+        SettingsError: a secret's file in the data folder is unusable.
+    """
     env = dict(os.environ)
     env.update(
         {
             "COVOICE_DATA_DIR": str(settings.data_dir),
             "COVOICE_DATABASE_URL": settings.resolved_database_url,
             "COVOICE_RASA_URL": settings.rasa_url,
+            "COVOICE_RASA_PORT": str(settings.rasa_port),
+            "COVOICE_ACTION_PORT": str(settings.action_port),
+            "COVOICE_APP_PORT": str(settings.app_port),
             "COVOICE_QUESTION_SETS_DIR": str(settings.question_sets_dir),
             "COVOICE_BOT_WORDING_PATH": str(settings.bot_wording_path),
             "COVOICE_TAXONOMY_PATH": str(settings.taxonomy_path),
             "COVOICE_DEFAULT_QUESTION_SET": settings.default_question_set,
+            "COVOICE_BIND_HOST": settings.bind_host,
+            "COVOICE_RASA_BIND_HOST": settings.host_for("rasa"),
+            "COVOICE_ACTION_BIND_HOST": settings.host_for("action"),
+            "COVOICE_APP_BIND_HOST": settings.host_for("app"),
+            "COVOICE_ACTION_SECRET": settings.action_server_secret(),
+            "COVOICE_RASA_TOKEN": settings.rasa_api_token(),
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
         }
@@ -71,20 +100,23 @@ class Stack:
 
     @property
     def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.action_port}/webhook"
+        return f"{self._local_url('action', self.settings.action_port)}/webhook"
+
+    @property
+    def app_url(self) -> str:
+        return self._local_url("app", self.settings.app_port)
+
+    @property
+    def rasa_webhook_url(self) -> str:
+        """Where the app posts messages to Rasa (it needs the Rasa token)."""
+        return f"{self.settings.rasa_url}{WEBHOOK_PATH}"
 
     def start_action_server(self) -> Process:
-        command = [
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(self.settings.action_port),
-        ]
+        command = [sys.executable, "-m", "cli.action_server"]
         return self._start(
-            "action server", command, f"http://127.0.0.1:{self.settings.action_port}/health"
+            "action server",
+            command,
+            f"{self._local_url('action', self.settings.action_port)}/health",
         )
 
     def start_rasa(self) -> Process:
@@ -96,9 +128,15 @@ class Stack:
             "COVOICE_ACTION_URL": self.action_url,
             "COVOICE_TRACKER_DIALECT": "sqlite",
             "COVOICE_TRACKER_DB": str(self.settings.tracker_store_path),
+            # Sanic logs each request's URL, query string included, when asked to.
+            "SANIC_ACCESS_LOG": "false",
         }
+        hide_tokens_in_httpx_logs()  # the readiness check sends the token in the query
+        # nlu/serve.py adds --auth-token from COVOICE_RASA_TOKEN inside the process.
         command = [
-            str(RASA_BIN),
+            str(RASA_PYTHON),
+            "-m",
+            "nlu.serve",
             "run",
             "--enable-api",
             "--model",
@@ -108,12 +146,16 @@ class Stack:
             "--credentials",
             str(NLU_DIR / "credentials.yml"),
             "--interface",
-            "127.0.0.1",
+            self.settings.host_for("rasa"),
             "--port",
             str(self.settings.rasa_port),
         ]
         return self._start(
-            "Rasa server", command, f"{self.settings.rasa_url}/status", extra_env=env
+            "Rasa server",
+            command,
+            f"{self.settings.rasa_url}/status",
+            extra_env=env,
+            ready_params={"token": self.settings.rasa_api_token()},
         )
 
     def start_app(self) -> Process:
@@ -124,7 +166,7 @@ class Stack:
             "bot.app:asgi_app",
             "--factory",
             "--host",
-            "127.0.0.1",
+            self.settings.host_for("app"),
             "--port",
             str(self.settings.app_port),
             "--log-level",
@@ -133,10 +175,23 @@ class Stack:
             "--ws",
             "none",
         ]
-        return self._start("app", command, f"http://127.0.0.1:{self.settings.app_port}/health")
+        return self._start("app", command, f"{self.app_url}/health")
 
     def start_all(self, on_progress: Callable[[str], None] = print) -> None:
-        """Start every process and wait until each answers."""
+        """Start every process and wait until each answers.
+
+        A server opened beyond this machine is announced first, with what
+        protects it.
+        """
+        try:
+            self.settings.action_server_secret()
+            self.settings.rasa_api_token()
+        except SettingsError as error:
+            raise StackError(str(error)) from None
+        for server in SERVER_NAMES:
+            warning = exposure_warning(server, self.settings.host_for(server))
+            if warning:
+                on_progress(warning)
         for variable, port in (
             ("COVOICE_ACTION_PORT", self.settings.action_port),
             ("COVOICE_RASA_PORT", self.settings.rasa_port),
@@ -168,7 +223,7 @@ class Stack:
                     f"The {process.name} stopped (exit {process.popen.returncode}). "
                     f"Last lines of {process.log_path}:\n{process.log_tail()}"
                 )
-            if _answers(process.ready_url):
+            if _answers(process.ready_url, process.ready_params):
                 on_progress(f"The {process.name} is ready ({time.monotonic() - started:.0f} s)")
                 return
             if time.monotonic() - last_note > 10:
@@ -188,8 +243,17 @@ class Stack:
             _terminate(process.popen)
             self.processes.remove(process)
 
+    def _local_url(self, server: ServerName, port: int) -> str:
+        """How a process on this machine reaches ``server``."""
+        return f"http://{connect_host(self.settings.host_for(server))}:{port}"
+
     def _start(
-        self, name: str, command: list[str], ready_url: str, extra_env: dict[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        ready_url: str,
+        extra_env: dict[str, str] | None = None,
+        ready_params: dict[str, str] | None = None,
     ) -> Process:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name.replace(' ', '-').lower()}.log"
@@ -205,9 +269,47 @@ class Stack:
                 # Own process group: Ctrl-C reaches us, and we stop the children in order.
                 start_new_session=True,
             )
-        process = Process(name, popen, log_path, ready_url)
+        process = Process(name, popen, log_path, ready_url, ready_params or {})
         self.processes.append(process)
         return process
+
+
+def is_loopback(host: str) -> bool:
+    """Say whether ``host`` is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
+
+
+def connect_host(host: str) -> str:
+    """The address to connect to a server that listens on ``host``."""
+    if host in ("", "0.0.0.0", "::"):  # every interface, loopback included
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def exposure_warning(server: ServerName, host: str) -> str | None:
+    """A warning for a server opened beyond this machine, or None on loopback.
+
+    Args:
+        server: Which server.
+        host: The address it will listen on.
+
+    Returns:
+        The warning to show, naming the setting that opened it.
+    """
+    if is_loopback(host):
+        return None
+    name, variable = SERVER_NAMES[server]
+    return (
+        f"WARNING: the {name} will listen on {host}, so other machines can reach it "
+        f"({variable} or COVOICE_BIND_HOST). Its secrets still guard it, but they cross "
+        "the network in clear text: put it behind TLS and a firewall, or set "
+        "127.0.0.1 to keep it on this machine."
+    )
 
 
 def free_port() -> int:
@@ -235,9 +337,9 @@ def _in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, params: dict[str, str]) -> bool:
     try:
-        response = httpx.get(url, timeout=2)
+        response = httpx.get(url, params=params, timeout=2)
     except httpx.HTTPError:
         return False
     if response.status_code != 200:

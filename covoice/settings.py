@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# The servers of the stack, as named in the *_bind_host settings.
+ServerName = Literal["rasa", "action", "app"]
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{24,}")
 
 
 class SettingsError(Exception):
@@ -37,6 +44,21 @@ class Settings(BaseSettings):
     action_port: int = Field(default=5055, gt=0, lt=65536)
     rasa_port: int = Field(default=5005, gt=0, lt=65536)
     app_port: int = Field(default=8000, gt=0, lt=65536)
+    # Every server listens on loopback unless one of these opens it on purpose;
+    # `covoice run` warns about any other address. A per-server host wins over
+    # bind_host.
+    bind_host: str = "127.0.0.1"
+    rasa_bind_host: str = ""
+    action_bind_host: str = ""
+    app_bind_host: str = ""
+    # Rasa presents action_secret to the action server; the app presents
+    # rasa_token to Rasa. Each is generated into data_dir when unset.
+    action_secret: SecretStr = SecretStr("")
+    rasa_token: SecretStr = SecretStr("")
+    # What /api/chat accepts: a bigger body is refused before it is parsed, a
+    # longer text before anything is stored.
+    max_request_bytes: int = Field(default=64 * 1024, gt=0)
+    max_chat_text_chars: int = Field(default=20_000, gt=0)
     question_sets_dir: Path = PROJECT_ROOT / "question_sets"
     taxonomy_path: Path = PROJECT_ROOT / "taxonomy.yml"
     bot_wording_path: Path = PROJECT_ROOT / "question_sets" / "bot_wording.yml"
@@ -55,6 +77,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("action_secret", "rasa_token")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr) -> SecretStr:
+        # Rasa reads these from YAML and sends them in headers and query
+        # strings: only characters that survive all three, and enough of them.
+        secret = value.get_secret_value()
+        if secret and not SECRET_PATTERN.fullmatch(secret):
+            raise ValueError(
+                "must be at least 24 characters of A-Z, a-z, 0-9, '-' and '_' "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
     @model_validator(mode="after")
     def _rasa_url_from_port(self) -> Settings:
         if not self.rasa_url:
@@ -65,6 +100,43 @@ class Settings(BaseSettings):
     def action_budget_seconds(self) -> float:
         """How long after the app sends a message the action may still begin to commit."""
         return max(self.rasa_timeout_seconds - self.store_timeout_seconds - 2.0, 1.0)
+
+    def host_for(self, server: ServerName) -> str:
+        """The address ``server`` listens on: its own setting, else ``bind_host``."""
+        own = {
+            "rasa": self.rasa_bind_host,
+            "action": self.action_bind_host,
+            "app": self.app_bind_host,
+        }[server]
+        return own or self.bind_host
+
+    def action_server_secret(self) -> str:
+        """The secret Rasa presents to the action server.
+
+        Returns:
+            ``COVOICE_ACTION_SECRET``, or the one kept in the data folder
+            (made on first use), so every process started from it agrees.
+
+        Raises:
+            SettingsError: the secret's file is unreadable, empty or open to others.
+        """
+        return self.action_secret.get_secret_value() or read_or_create_secret(
+            self.data_dir / "action_server.secret"
+        )
+
+    def rasa_api_token(self) -> str:
+        """The token the app presents to Rasa's HTTP API and to its webhook.
+
+        Returns:
+            ``COVOICE_RASA_TOKEN``, or the one kept in the data folder (made
+            on first use), so `covoice chat` and a restarted stack agree.
+
+        Raises:
+            SettingsError: the token's file is unreadable, empty or open to others.
+        """
+        return self.rasa_token.get_secret_value() or read_or_create_secret(
+            self.data_dir / "rasa_api.token"
+        )
 
     @property
     def resolved_database_url(self) -> str:
@@ -154,3 +226,53 @@ def load_settings() -> Settings:
             for issue in error.errors()
         )
         raise SettingsError(f"Settings are not valid: {problems}") from None
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Return the secret kept in ``path``, making a random one there on first use.
+
+    A new secret is written to a file of its own, created with
+    ``O_CREAT | O_EXCL`` and mode 0600 (readable by its owner from the first
+    byte), then linked into place: two processes starting at once agree on one
+    secret and neither ever reads a half-written file.
+
+    Args:
+        path: Where the secret lives, inside the data folder.
+
+    Returns:
+        The secret.
+
+    Raises:
+        SettingsError: the file cannot be read, is empty, or others may read it.
+    """
+    import os
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(32) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            draft.unlink(missing_ok=True)
+    try:
+        if path.stat().st_mode & 0o077:
+            raise SettingsError(
+                f"{path} can be read by other users. Make it private with 'chmod 600 {path}'."
+            )
+        secret = path.read_text().strip()
+    except OSError as error:
+        raise SettingsError(
+            f"{path} cannot be read ({error.strerror}). Check its owner and permissions."
+        ) from None
+    if not SECRET_PATTERN.fullmatch(secret):
+        raise SettingsError(f"{path} does not hold a usable secret. Delete it to make a new one.")
+    return secret

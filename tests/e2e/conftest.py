@@ -2,7 +2,8 @@
 
 The stack is started once per test session (Rasa takes about 25 s to load
 its model); each test talks as a new person, so tests do not share a
-conversation.
+conversation. The chatter posts with a real API key for the test channel and
+the oak-house service, made the way `covoice apikey add` makes one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.credentials import issue
 from cli.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from covoice.settings import Settings
 from storage.migrate import upgrade_database
@@ -58,6 +60,29 @@ def store(stack: Stack) -> Callable[[], UnitOfWork]:
 
 
 @pytest.fixture(scope="session")
+def api_key(store: Callable[[], UnitOfWork]) -> str:
+    """A key for the channel "test" that may speak for oak-house."""
+    with store() as uow:
+        issued = issue(uow, "end-to-end tests", "test", ["oak-house"])
+        uow.commit()
+    return issued.raw
+
+
+@pytest.fixture(scope="session")
+def all_services_key(store: Callable[[], UnitOfWork]) -> str:
+    """A key for the channel "test" that may speak for any service, even an unknown one."""
+    with store() as uow:
+        issued = issue(uow, "end-to-end tests, any service", "test", [], all_services=True)
+        uow.commit()
+    return issued.raw
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The Authorization header that presents ``secret``."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture(scope="session")
 def app_client(stack: Stack) -> Iterator[TestClient]:
     with TestClient(create_app(stack.settings)) as client:
         yield client
@@ -65,13 +90,14 @@ def app_client(stack: Stack) -> Iterator[TestClient]:
 
 @dataclass
 class Chatter:
-    """One person talking to the app's chat endpoint."""
+    """One person talking to the app's chat endpoint, through a program holding ``key``."""
 
     client: TestClient
+    key: str
     service: str = "oak-house"
     person: str = "resident-7"
     sender: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
-    channel: str = "test"
+    channel: str = "test"  # the key's channel: the app takes it from the key
 
     @property
     def sender_id(self) -> str:
@@ -80,8 +106,8 @@ class Chatter:
     def say(self, text: str, message_id: str | None = None) -> list[dict[str, Any]]:
         response = self.client.post(
             "/api/chat",
+            headers=bearer(self.key),
             json={
-                "channel": self.channel,
                 "sender": self.sender,
                 "text": text,
                 "service": self.service,
@@ -105,5 +131,5 @@ def payloads(reply: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def chatter(app_client: TestClient) -> Chatter:
-    return Chatter(app_client)
+def chatter(app_client: TestClient, api_key: str) -> Chatter:
+    return Chatter(app_client, api_key)
