@@ -29,6 +29,8 @@ def chat(
     """Hold a check-in in this terminal, through the Rasa server."""
     from bot.app import build_parts
     from bot.terminal_chat import run_terminal_chat
+    from checkin.question_sets import QuestionSetError
+    from covoice.settings import SettingsError
 
     settings = current_settings()
     with unit_of_work(settings)() as uow:
@@ -36,8 +38,12 @@ def chat(
             known = ", ".join(s.id for s in uow.services.list_all()) or "none yet"
             fail(f"There is no service with id '{service}'. Services: {known}.")
 
-    async def main() -> None:
+    try:
         parts = build_parts(settings)
+    except (SettingsError, QuestionSetError) as error:
+        fail(str(error))
+
+    async def main() -> None:
         try:
             if not await parts.rasa.is_ready():
                 typer.secho(
