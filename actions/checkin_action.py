@@ -74,7 +74,8 @@ class ActionCheckinTurn(Action):
             )
         except UnknownSender:
             logger.warning("A message from %s, whom no channel has recorded", tracker.sender_id)
-            return [wording.prompt("unknown_sender")]
+            # Kind "error": the app keeps the message open, as nothing was kept with it.
+            return [wording.prompt("unknown_sender", kind="error")]
         except TurnTooLate:
             logger.warning("Too late to commit a turn for %s; nothing stored", tracker.sender_id)
             return [wording.prompt("sorry", wording.show_again(), kind="error")]

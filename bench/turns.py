@@ -418,7 +418,8 @@ def render(
         f"At {top} concurrent conversations the full stack runs {full.turns_per_second:.1f} "
         f"turns/s against {parse.turns_per_second:.1f} parses/s for Rasa's NLU alone: a ratio "
         f"of {ratio:.2f} (target at least 0.25); full-stack p95 {full.p(95):.0f} ms "
-        "(target at most 500 ms).",
+        "(target at most 500 ms). Where a turn's time goes, profiled: "
+        "[turn-cost.md](turn-cost.md).",
         "",
         (
             f"- Training the model (`rasa train --force`): {train_seconds:.1f} s"

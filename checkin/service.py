@@ -78,11 +78,16 @@ def ensure_contact(uow: UnitOfWork, new: NewContact) -> Contact:
     Raises:
         UnknownService: the service is not in the store.
     """
+    known = uow.contacts.with_person_ref(new.sender_id)
+    if known is not None:
+        contact, person_ref = known
+        same = (contact.channel, contact.service_id, person_ref, contact.respondent_role)
+        if same == (new.channel, new.service_id, new.person_ref, new.respondent_role):
+            return contact  # the usual case, every message after the first: one query
     if uow.services.get(new.service_id) is None:
         raise UnknownService(new.service_id)
     person = uow.people.get_or_add(new.service_id, new.person_ref)
-    contact = uow.contacts.by_sender(new.sender_id)
-    if contact is None:
+    if known is None:
         contact = Contact(
             sender_id=new.sender_id,
             channel=new.channel,
@@ -92,6 +97,7 @@ def ensure_contact(uow: UnitOfWork, new: NewContact) -> Contact:
         )
         uow.contacts.add(contact)
     else:
+        contact = known[0]
         contact.channel = new.channel
         contact.service_id = new.service_id
         contact.person_id = person.id

@@ -126,8 +126,6 @@ class Stack:
             raise StackError(f"No trained model at {self.model_path}. Run 'make setup' first.")
         env = {
             "COVOICE_ACTION_URL": self.action_url,
-            "COVOICE_TRACKER_DIALECT": "sqlite",
-            "COVOICE_TRACKER_DB": str(self.settings.tracker_store_path),
             # Sanic logs each request's URL, query string included, when asked to.
             "SANIC_ACCESS_LOG": "false",
         }

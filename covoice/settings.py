@@ -143,10 +143,6 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'covoice.db'}"
 
     @property
-    def tracker_store_path(self) -> Path:
-        return self.data_dir / "rasa_tracker.db"
-
-    @property
     def pseudonym_key_file(self) -> Path:
         return self.data_dir / "pseudonym.key"
 

@@ -64,6 +64,15 @@ class ContactRepository:
     def by_sender(self, sender_id: str) -> Contact | None:
         return self.session.scalar(select(Contact).where(Contact.sender_id == sender_id))
 
+    def with_person_ref(self, sender_id: str) -> tuple[Contact, str] | None:
+        """The sender's contact and its person's reference, in one query."""
+        row = self.session.execute(
+            select(Contact, Person.ref)
+            .join(Person, Person.id == Contact.person_id)
+            .where(Contact.sender_id == sender_id)
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
     def add(self, contact: Contact) -> None:
         self.session.add(contact)
         self.session.flush()

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from checkin.loading import build_checkin_service
 from checkin.service import NewContact
 from cli.stack import Stack
@@ -117,3 +119,20 @@ def test_rasa_dying_after_the_answer_was_stored_tells_the_truth_and_goes_on(
     assert asked(chatter.say(_button(first, "Yes"), message_id="lost-1")) == "listened_to"
     assert asked(chatter.say("/deny")) == "listened_to_more"
     assert _stored(store, chatter.sender_id) == [("feel_safe", "yes"), ("listened_to", "no")]
+
+
+def test_rasa_keeps_only_recent_turns_and_the_check_in_goes_on(
+    chatter: Chatter, stack: Stack, store: Callable[[], UnitOfWork]
+) -> None:
+    replies = chatter.say(_button(chatter.say("hello"), "Yes, let's start"))
+    for _ in range(12):
+        replies = chatter.say("say that again")
+    assert asked(replies) == "feel_safe"
+    assert asked(chatter.say(_button(replies, "Yes"))) == "listened_to"
+    tracker = httpx.get(
+        f"{stack.settings.rasa_url}/conversations/{chatter.sender_id}/tracker",
+        params={"token": stack.settings.rasa_api_token()},
+        timeout=30,
+    ).json()
+    assert 0 < len(tracker["events"]) <= 40
+    assert _stored(store, chatter.sender_id) == [("feel_safe", "yes")]
