@@ -69,6 +69,7 @@ def build_parts(settings: Settings) -> AppParts:
         roles=taxonomy.respondent_roles,
         max_message_chars=settings.max_message_chars,
         action_budget_seconds=settings.action_budget_seconds,
+        max_kept_chars=settings.max_chat_text_chars,
     )
     return AppParts(
         chat=chat,

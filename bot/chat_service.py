@@ -57,6 +57,7 @@ class ChatService:
         roles: tuple[str, ...],
         max_message_chars: int,
         action_budget_seconds: float,
+        max_kept_chars: int = 20_000,
     ) -> None:
         self._rasa = rasa
         self._unit_of_work = unit_of_work
@@ -64,6 +65,8 @@ class ChatService:
         self._roles = roles
         self._max_chars = max_message_chars
         self._action_budget = action_budget_seconds
+        # The inbox keeps at most this much of any message, from every channel.
+        self._max_kept = max(max_kept_chars, max_message_chars)
         # A delivery of a message still in flight this recently is a duplicate;
         # older than this, the first attempt is taken as lost and tried again.
         self._in_flight = timedelta(seconds=rasa.timeout_seconds + 5)
@@ -145,7 +148,7 @@ class ChatService:
                     channel=message.channel,
                     service_id=message.service_id,
                     contact_id=contact.id,
-                    text=message.text,
+                    text=message.text[: self._max_kept],
                     status=InboundStatus.rejected if too_long else InboundStatus.received,
                 )
                 uow.inbound.add(seen)

@@ -148,7 +148,9 @@ class CheckinFlow:
         """What to show to carry on from ``state`` (after help, a restart, ...)."""
         build = self.prompts
         if state.pending:
-            return [build.confirm_ending(state.pending == Ending.withdrawn, self.earlier_answers)]
+            withdraw = state.pending == Ending.withdrawn
+            step = self.step_of(state)
+            return [build.confirm_ending(withdraw, self.earlier_answers, step, state.turn)]
         if state.stage == Stage.consent:
             return [build.consent(state.turn)]
         if state.stage == Stage.question and state.question_id:
@@ -270,9 +272,9 @@ class CheckinFlow:
         return self._give_feedback(state, turn)
 
     def _ending_asked(self, state: FlowState, turn: UserTurn) -> Outcome:
-        if state.stage == Stage.consent:
-            return self._consent(state, replace(turn, intent="deny"))
         withdraw = turn.intent == WITHDRAW
+        if state.stage == Stage.consent and not (withdraw and self.earlier_answers):
+            return self._consent(state, replace(turn, intent="deny"))
         if state.stage == Stage.anything_else and not withdraw:
             return self._finish(state, None)  # at the last step, "stop" means "that's all"
         ending = Ending.withdrawn if withdraw else Ending.stopped

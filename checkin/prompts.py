@@ -87,7 +87,7 @@ class PromptBuilder:
             pictograms=(SPEECH_BUBBLE,),
             buttons=(
                 self.wording.button("nothing_else", button_payload("deny", **step)),
-                self.wording.button("stop", "/stop", "control"),
+                self.wording.button("stop", button_payload("stop", **step), "control"),
             ),
             question_id=ANYTHING_ELSE_STEP,
         )
@@ -95,25 +95,29 @@ class PromptBuilder:
     def go_ahead(self, step: str | None, turn: int) -> Prompt:
         return self.wording.prompt("go_ahead", *self._controls(step, turn))
 
-    def confirm_ending(self, withdraw: bool, offer_all: bool) -> Prompt:
+    def confirm_ending(
+        self, withdraw: bool, offer_all: bool, step: str | None, turn: int
+    ) -> Prompt:
+        """Ask before ending; the answers carry the step they were asked at, as answers do."""
         w = self.wording
         carry_on = w.button("carry_on", "/repeat")
         if not withdraw:
-            return w.prompt("confirm_stop", w.button("yes_stop", "/stop"), carry_on, kind="confirm")
+            yes = w.button("yes_stop", button_payload("stop", question=step, turn=turn))
+            return w.prompt("confirm_stop", yes, carry_on, kind="confirm")
         if offer_all:
+            this, every = (
+                button_payload("withdraw_consent", scope=scope, question=step, turn=turn)
+                for scope in ("this", "all")
+            )
             return w.prompt(
                 "confirm_withdraw_all",
-                w.button("withdraw_this", button_payload("withdraw_consent", scope="this")),
-                w.button("withdraw_all", button_payload("withdraw_consent", scope="all")),
+                w.button("withdraw_this", this),
+                w.button("withdraw_all", every),
                 carry_on,
                 kind="confirm",
             )
-        return w.prompt(
-            "confirm_withdraw",
-            w.button("yes_withdraw", "/withdraw_consent"),
-            carry_on,
-            kind="confirm",
-        )
+        yes = w.button("yes_withdraw", button_payload("withdraw_consent", question=step, turn=turn))
+        return w.prompt("confirm_withdraw", yes, carry_on, kind="confirm")
 
     def closing(self) -> Prompt:
         closing = self.qs.spec.closing
@@ -136,13 +140,12 @@ class PromptBuilder:
 
     def _controls(self, step: str | None, turn: int) -> tuple[Button, ...]:
         w = self.wording
-        # Skip moves on, so a second press of it must not skip a second question.
-        skip = button_payload("skip", question=step, turn=turn) if step else "/skip"
+        # Skip and Stop move on, so a late press of one must not act on a later step.
         return (
-            w.button("skip", skip, "control"),
+            w.button("skip", button_payload("skip", question=step, turn=turn), "control"),
             w.button("repeat", "/repeat", "control"),
             w.button("help", "/help", "control"),
-            w.button("stop", "/stop", "control"),
+            w.button("stop", button_payload("stop", question=step, turn=turn), "control"),
         )
 
     @staticmethod

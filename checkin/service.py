@@ -12,8 +12,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from checkin.flow import CheckinFlow, Ending, FlowState, Outcome, Stage
 from checkin.question_sets import QuestionSet
@@ -174,8 +175,9 @@ class CheckinService:
         """
         try:
             return self._take_turn(sender_id, turn, message_id, question_set_id, deadline)
-        except IntegrityError:
-            # The same message committed in between: answer from what it stored.
+        except (IntegrityError, StaleDataError):
+            # Another turn of this conversation (or this very message) committed in
+            # between: read the store again and answer from where it is now.
             return self._take_turn(sender_id, turn, message_id, question_set_id, deadline)
 
     def _take_turn(
@@ -213,6 +215,8 @@ class CheckinService:
         question_set_id: str | None,
     ) -> tuple[Outcome, Conversation]:
         question_set = self._set_of(conversation)
+        if conversation is not None and not _speaks_for(contact, conversation):
+            question_set = None  # the device now speaks for someone else: a new check-in
         if conversation is not None and question_set is not None:
             state = state_of(conversation)
             flow = self._flow(uow, question_set, conversation, turn, state)
@@ -350,7 +354,7 @@ class CheckinService:
 
 
 def withdraw(uow: UnitOfWork, conversation: Conversation, every_checkin: bool = False) -> None:
-    """Mark a check-in (or every check-in of its person) as not to be used.
+    """Mark a check-in (or every check-in of the same speaker) as not to be used.
 
     Readers leave withdrawn check-ins out through governance's one rule.
     """
@@ -359,11 +363,43 @@ def withdraw(uow: UnitOfWork, conversation: Conversation, every_checkin: bool = 
     if every_checkin:
         for other in uow.session.scalars(
             select(Conversation).where(
-                Conversation.person_id == conversation.person_id,
+                same_speaker(conversation),
+                Conversation.id != conversation.id,
                 Conversation.withdrawn_at.is_(None),
             )
         ):
             other.withdrawn_at = now
+            uow.conversations.add_consent(
+                Consent(
+                    person_id=other.person_id,
+                    conversation_id=other.id,
+                    given=False,
+                    method=f"chat:{conversation.channel}",
+                )
+            )
+
+
+# The person's own check-ins, alone or with staff helping; a family member or
+# advocate speaks only for the check-ins they gave themselves.
+OWN_ROLES = ("person", "staff_supported")
+
+
+def same_speaker(conversation: Conversation) -> ColumnElement[bool]:
+    """Check-ins given by whoever gave this one."""
+    if conversation.respondent_role in OWN_ROLES:
+        return and_(
+            Conversation.person_id == conversation.person_id,
+            Conversation.respondent_role.in_(OWN_ROLES),
+        )
+    return Conversation.contact_id == conversation.contact_id
+
+
+def _speaks_for(contact: Contact, conversation: Conversation) -> bool:
+    return (conversation.service_id, conversation.person_id, conversation.respondent_role) == (
+        contact.service_id,
+        contact.person_id,
+        contact.respondent_role,
+    )
 
 
 def state_of(conversation: Conversation) -> FlowState:
@@ -379,10 +415,10 @@ def state_of(conversation: Conversation) -> FlowState:
 def _has_earlier_answers(uow: UnitOfWork, conversation: Conversation) -> bool:
     query = select(
         exists().where(
-            Response.person_id == conversation.person_id,
-            Response.conversation_id != conversation.id,
             Response.conversation_id == Conversation.id,
+            Conversation.id != conversation.id,
             Conversation.withdrawn_at.is_(None),
+            same_speaker(conversation),
         )
     )
     return bool(uow.session.scalar(query))

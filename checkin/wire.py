@@ -105,8 +105,9 @@ class TurnMetadata(BaseModel):
             return None
 
 
-def button_payload(intent: str, **entities: str | int) -> str:
+def button_payload(intent: str, **entities: str | int | None) -> str:
     """A payload in Rasa's "/intent{entities}" form, compact for phone keyboards."""
-    if not entities:
+    given = {name: value for name, value in entities.items() if value is not None}
+    if not given:
         return f"/{intent}"
-    return f"/{intent}" + json.dumps(entities, separators=(",", ":"))
+    return f"/{intent}" + json.dumps(given, separators=(",", ":"))

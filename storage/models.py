@@ -146,6 +146,11 @@ class Conversation(Base):
     pending: Mapped[str | None] = mapped_column(String(20))
     # Counts the steps the conversation has moved through; buttons carry it.
     turn: Mapped[int] = mapped_column(Integer, default=0)
+    # Every change to the row checks and bumps it, so two turns that read the
+    # same state cannot both write: the second finds its state gone and retries.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Consent(Base):

@@ -416,3 +416,22 @@ def test_an_action_out_of_time_stores_nothing_and_a_later_delivery_stores_it_onc
     assert following.question_id == "listened_to"
     assert answers(unit_of_work) == [("feel_safe", "yes")]
     assert inbox(unit_of_work)[-1].status == InboundStatus.answered
+
+
+def test_the_inbox_keeps_a_bounded_text_from_any_channel(
+    unit_of_work: Callable[[], UnitOfWork], wording: BotWording
+) -> None:
+    rasa = CannedRasa(from_rasa(QUESTION))
+    chat = ChatService(
+        rasa,  # type: ignore[arg-type]
+        unit_of_work,
+        wording,
+        ("person",),
+        max_message_chars=100,
+        action_budget_seconds=BUDGET_SECONDS,
+        max_kept_chars=500,
+    )
+    handle(chat, message(text="x" * 5000))
+    [kept] = inbox(unit_of_work)
+    assert len(kept.text) == 500
+    assert rasa.sent == []

@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from checkin.question_sets import QuestionSet
 from checkin.reading import UserTurn, read_message
@@ -583,3 +584,52 @@ def test_turns_keep_counting_across_checkins_so_an_old_checkins_button_is_late(
     assert current.turn > declined.turn
     assert (current.stage, current.status) == ("consent", ConversationStatus.consent_pending)
     assert [c.given for c in consents(unit_of_work)] == [False]
+
+
+def test_a_device_that_now_speaks_for_someone_else_starts_them_a_new_checkin(
+    chat: Chat, unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    chat.say_hello_and_consent()
+    record_contact(unit_of_work, NewContact(SENDER, "term", "oak-house", "resident-9"))
+    [consent] = chat.send(typed("yes", "affirm"))
+    assert consent.kind == "consent"
+    first, second = conversations(unit_of_work)
+    assert first.person_id != second.person_id
+    assert first.stage == "ended" and second.stage == "consent"
+    assert responses(unit_of_work) == []
+
+
+def test_a_family_members_all_my_chats_leaves_the_persons_own_checkins_in_use(
+    chat: Chat, unit_of_work: Callable[[], UnitOfWork], service: CheckinService
+) -> None:
+    chat.say_hello_and_consent()
+    chat.press("Yes")
+    mother = NewContact("term:mum", "term", "oak-house", "resident-7", "family")
+    record_contact(unit_of_work, mother)
+    family = Chat(service, "term:mum")
+    family.say_hello_and_consent()
+    family.press("Yes")
+    family.press("Stop")
+    family.say_hello_and_consent()
+    family.send(typed("do not use my answers", "withdraw_consent"))
+    family.press("All my chats")
+    by_sender = {c.sender_id: c for c in conversations(unit_of_work)}
+    assert by_sender[SENDER].withdrawn_at is None
+    mums = [c for c in conversations(unit_of_work) if c.sender_id == "term:mum"]
+    assert len(mums) == 2 and all(c.withdrawn_at is not None for c in mums)
+    withdrawn = {c.conversation_id for c in consents(unit_of_work) if not c.given}
+    assert withdrawn == {c.id for c in mums}
+
+
+def test_two_turns_that_read_the_same_state_cannot_both_write(
+    chat: Chat, unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    chat.say_hello_and_consent()
+    with unit_of_work() as slow:
+        [stale] = slow.session.scalars(select(Conversation)).all()
+        chat.press("Yes")  # another turn commits in between
+        stale.question_id = "food"
+        with pytest.raises(StaleDataError):
+            slow.commit()
+    [current] = conversations(unit_of_work)
+    assert current.question_id == "listened_to"

@@ -106,7 +106,7 @@ def test_question_prompt_has_scale_buttons_with_pictograms_then_controls(
         ("Skip", '/skip{"question":"food","turn":7}'),
         ("Repeat", "/repeat"),
         ("Help", "/help"),
-        ("Stop", "/stop"),
+        ("Stop", '/stop{"question":"food","turn":7}'),
     ]
     assert prompt.pictograms == ("🍽️",)
 
@@ -261,8 +261,11 @@ def test_typed_stop_is_confirmed_first(flow: CheckinFlow) -> None:
     assert asked.ending is None
     assert unturned(asked.state) == FlowState(Stage.question, "food", pending="stopped")
     assert asked.prompts[0].kind == "confirm"
-    assert [b.payload for b in asked.prompts[0].buttons] == ["/stop", "/repeat"]
-    assert flow.handle(asked.state, button("/stop")).ending == Ending.stopped
+    assert [b.payload for b in asked.prompts[0].buttons] == [
+        '/stop{"question":"food","turn":0}',
+        "/repeat",
+    ]
+    assert flow.handle(asked.state, press(asked.prompts[0], "Yes, stop")).ending == Ending.stopped
     assert flow.handle(asked.state, typed("affirm", "yes")).ending == Ending.stopped
 
 
@@ -581,3 +584,27 @@ def test_every_prompt_has_a_speech_key_for_each_wording(flow: CheckinFlow) -> No
     assert prompt.speech_key == again.speech_key
     assert prompt.speech_key != prompt.easy_read_speech_key
     assert len(prompt.speech_key) == 20
+
+
+def test_an_old_stop_or_withdrawal_button_does_not_end_a_later_step(
+    checkin: QuestionSet, wording: BotWording
+) -> None:
+    flow = CheckinFlow(checkin, wording, earlier_answers=True)
+    at_food = replace(at("food"), turn=5)
+    old_stop = press(flow.current_prompts(at_food)[0], "Stop")
+    confirm = flow.handle(at_food, button("/withdraw_consent")).prompts[-1]
+    moved_on = flow.handle(at_food, press(flow.current_prompts(at_food)[0], "Good")).state
+    for late in (old_stop, press(confirm, "This chat"), press(confirm, "All my chats")):
+        outcome = flow.handle(moved_on, late)
+        assert outcome.stale is True and outcome.ending is None
+
+
+def test_asking_to_withdraw_at_consent_offers_the_earlier_check_ins(
+    checkin: QuestionSet, wording: BotWording
+) -> None:
+    flow = CheckinFlow(checkin, wording, earlier_answers=True)
+    consent = flow.begin(turn=9).state
+    asked = flow.handle(consent, typed("withdraw_consent", "delete what i said"))
+    assert asked.ending is None and asked.state.pending == "withdrawn"
+    done = flow.handle(asked.state, press(asked.prompts[-1], "All my chats"))
+    assert done.ending == Ending.withdrawn and done.withdraw_all is True

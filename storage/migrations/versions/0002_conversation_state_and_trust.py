@@ -72,6 +72,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("after_id", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("pending", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("turn", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch_op.create_index(
             batch_op.f("ix_conversation_contact_id"), ["contact_id"], unique=False
         )
@@ -131,6 +132,7 @@ def downgrade() -> None:
             batch_op.f("fk_conversation_contact_id_contact"), type_="foreignkey"
         )
         batch_op.drop_index(batch_op.f("ix_conversation_contact_id"))
+        batch_op.drop_column("version")
         batch_op.drop_column("turn")
         batch_op.drop_column("pending")
         batch_op.drop_column("after_id")
