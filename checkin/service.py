@@ -21,7 +21,7 @@ from checkin.question_sets import QuestionSet
 from checkin.reading import UserTurn
 from checkin.wire import Prompt, prompt_from_wire
 from checkin.wording import BotWording
-from storage.errors import StorageError, UnknownService
+from storage.errors import UnknownService
 from storage.models import (
     Consent,
     Contact,
@@ -43,15 +43,19 @@ ENDING_STATUS = {
 }
 
 
-class UnknownSender(StorageError):
+class CheckinError(Exception):
+    """Base for what the check-in service refuses; callers turn it into kind words."""
+
+
+class UnknownSender(CheckinError):
     """No channel has recorded who this sender speaks for."""
 
 
-class UnknownQuestionSet(StorageError):
+class UnknownQuestionSet(CheckinError):
     """No question set with this id is loaded."""
 
 
-class TurnTooLate(StorageError):
+class TurnTooLate(CheckinError):
     """The caller's deadline passed before the turn could begin to commit; nothing was stored."""
 
 

@@ -193,18 +193,8 @@ class Settings(BaseSettings):
         """
         import secrets
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_hex(32).encode()
-        draft = self.pseudonym_key_file.with_name(f".pseudonym.key.{secrets.token_hex(8)}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(secret + b"\n")
-                file.flush()
-                os.fsync(file.fileno())
-            os.link(draft, self.pseudonym_key_file)
-        finally:
-            draft.unlink(missing_ok=True)
+        write_private_file(self.pseudonym_key_file, secret + b"\n")
         return secret
 
 
@@ -224,6 +214,31 @@ def load_settings() -> Settings:
         raise SettingsError(f"Settings are not valid: {problems}") from None
 
 
+def write_private_file(path: Path, content: bytes) -> None:
+    """Write a new file that only its owner can read, from its first byte.
+
+    The content goes to a draft made with ``O_CREAT | O_EXCL`` and mode 0600,
+    then the draft is linked into place, so no process ever sees the file
+    half-written or with wider permissions.
+
+    Raises:
+        FileExistsError: ``path`` exists already; it is never overwritten.
+    """
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
+
+
 def read_or_create_secret(path: Path) -> str:
     """Return the secret kept in ``path``, making a random one there on first use.
 
@@ -241,24 +256,13 @@ def read_or_create_secret(path: Path) -> str:
     Raises:
         SettingsError: the file cannot be read, is empty, or others may read it.
     """
-    import os
     import secrets
 
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_urlsafe(32) + "\n")
-                file.flush()
-                os.fsync(file.fileno())
-            try:
-                os.link(draft, path)
-            except FileExistsError:
-                pass  # another process made it first: use theirs
-        finally:
-            draft.unlink(missing_ok=True)
+            write_private_file(path, (secrets.token_urlsafe(32) + "\n").encode())
+        except FileExistsError:
+            pass  # another process made it first: use theirs
     try:
         if path.stat().st_mode & 0o077:
             raise SettingsError(

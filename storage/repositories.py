@@ -58,9 +58,6 @@ class ContactRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, contact_id: int) -> Contact | None:
-        return self.session.get(Contact, contact_id)
-
     def by_sender(self, sender_id: str) -> Contact | None:
         return self.session.scalar(select(Contact).where(Contact.sender_id == sender_id))
 
