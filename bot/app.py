@@ -29,6 +29,7 @@ from checkin.wire import Prompt
 from covoice.settings import Settings
 from covoice.taxonomy import load_taxonomy
 from storage.unit_of_work import UnitOfWorkFactory, open_store
+from tagging.loading import build_tagger
 
 
 @dataclass
@@ -66,6 +67,7 @@ def build_parts(settings: Settings) -> AppParts:
         rasa=rasa,
         unit_of_work=store,
         wording=wording,
+        reader=build_tagger(settings),
         roles=taxonomy.respondent_roles,
         max_message_chars=settings.max_message_chars,
         action_budget_seconds=settings.action_budget_seconds,

@@ -1,7 +1,9 @@
 """The one inbound path: every channel hands its messages to ChatService.handle.
 
-It checks the message, records who the sender speaks for and keeps the
-message in the inbox before anything else happens, answers a re-delivered
+It checks the message, reads its words for themes and for possible harm,
+records who the sender speaks for and keeps the message in the inbox (with a
+safeguarding alert when the words may disclose harm) before anything else
+happens, answers a re-delivered
 message from the inbox instead of moving the conversation on twice, talks to
 Rasa, and returns channel-neutral prompts. When Rasa fails after the turn was
 stored, the person is told the truth: their answer is kept.
@@ -11,23 +13,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta, timezone
+from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.replies import prompts_from_rasa
 from checkin.service import NewContact, ensure_contact
-from checkin.wire import Button, Prompt, PromptKind, TurnMetadata, prompt_from_wire
+from checkin.wire import Button, Prompt, PromptKind, TurnMetadata, WordsRead, prompt_from_wire
 from checkin.wording import BotWording
 from storage.errors import UnknownService
-from storage.models import InboundMessage, InboundStatus, utcnow
-from storage.unit_of_work import UnitOfWorkFactory
+from storage.models import Contact, InboundMessage, InboundStatus, SafeguardingAlert, utcnow
+from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tagging.model import Reading
 
 logger = logging.getLogger(__name__)
+
+# A button press arrives as its payload, our own words: "/intent" or '/intent{...}'.
+_PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+
+
+class WordsReader(Protocol):
+    """Reads words for themes and possible harm (tagging.tagger.Tagger)."""
+
+    def read(self, text: str) -> Reading: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class ChatService:
         rasa: RasaClient,
         unit_of_work: UnitOfWorkFactory,
         wording: BotWording,
+        reader: WordsReader,
         roles: tuple[str, ...],
         max_message_chars: int,
         action_budget_seconds: float,
@@ -62,6 +77,7 @@ class ChatService:
         self._rasa = rasa
         self._unit_of_work = unit_of_work
         self._wording = wording
+        self._reader = reader
         self._roles = roles
         self._max_chars = max_message_chars
         self._action_budget = action_budget_seconds
@@ -85,16 +101,19 @@ class ChatService:
             return [self._say("empty", self._wording.show_again())]
         if message.role not in self._roles:
             return [self._say("unknown_sender")]
+        # Every typed or spoken message is read, at every step, before it is kept.
+        words = await asyncio.to_thread(self._read, message.text)
         try:
-            admitted = await asyncio.to_thread(self._admit, message)
+            admitted = await asyncio.to_thread(self._admit, message, words)
         except IntegrityError:
             return [self._say("still_working")]  # the same message arrived twice at once
         if isinstance(admitted, list):
-            return admitted
+            return self._calm_first(words, admitted)
         metadata = TurnMetadata(
             message_id=message.message_id,
             deadline=time.time() + self._action_budget,
             question_set=message.question_set,
+            words_read=_words_read(words),
         )
         try:
             answer = await self._rasa.send(
@@ -102,18 +121,34 @@ class ChatService:
             )
         except RasaUnavailable as error:
             logger.warning("Rasa did not answer for %s: %s", message.sender_id, error)
-            return await asyncio.to_thread(self._after_failure, admitted, "unavailable")
+            failure = await asyncio.to_thread(self._after_failure, admitted, "unavailable")
+            return self._calm_first(words, failure)
         prompts = prompts_from_rasa(answer)
         if not prompts:
             # Rasa's REST channel answers [] with status 200 when an action fails.
             logger.warning("Rasa gave no answer for %s", message.sender_id)
-            return await asyncio.to_thread(self._after_failure, admitted, "sorry")
+            failure = await asyncio.to_thread(self._after_failure, admitted, "sorry")
+            return self._calm_first(words, failure)
         # An action that failed says sorry: the message stays open for a retry.
         failed = any(prompt.kind == "error" for prompt in prompts)
-        await asyncio.to_thread(self._settle, admitted, failed, prompts)
-        return prompts
+        disclosed = words is not None and words.disclosure is not None
+        await asyncio.to_thread(self._settle, admitted, failed, prompts, disclosed)
+        return self._calm_first(words, prompts) if failed else prompts
 
-    def _admit(self, message: IncomingMessage) -> int | list[Prompt]:
+    def _read(self, text: str) -> Reading | None:
+        if _PAYLOAD.match(text.strip()):
+            return None
+        return self._reader.read(text)
+
+    def _calm_first(self, words: Reading | None, prompts: list[Prompt]) -> list[Prompt]:
+        """Words that may disclose harm get the calm words, even where the check-in failed."""
+        if words is None or words.disclosure is None:
+            return prompts
+        if any(prompt.text == self._wording.messages.disclosure.text for prompt in prompts):
+            return prompts
+        return [self._say("disclosure"), *prompts]
+
+    def _admit(self, message: IncomingMessage, words: Reading | None) -> int | list[Prompt]:
         """Keep the message in the inbox; return its row id, or the prompts to give instead."""
         with self._unit_of_work() as uow:
             try:
@@ -155,13 +190,32 @@ class ChatService:
             elif not too_long:
                 # A retry of a message that failed or was lost: in flight again from now.
                 seen.status, seen.received_at = InboundStatus.received, utcnow()
+            if words is not None and words.disclosure is not None:
+                _raise_alert(uow, seen, contact, words)
             uow.commit()
             return [self._say("too_long", self._wording.show_again())] if too_long else seen.id
 
-    def _settle(self, inbound_id: int, failed: bool, prompts: list[Prompt]) -> None:
+    def _settle(
+        self, inbound_id: int, failed: bool, prompts: list[Prompt], disclosed: bool = False
+    ) -> None:
         """Close the inbox row if the action did not already, in its own transaction."""
         status = InboundStatus.failed if failed else InboundStatus.answered
         with self._unit_of_work() as uow:
+            if disclosed:
+                # The alert names the conversation the turn was taken in.
+                taken_in = (
+                    select(InboundMessage.conversation_id)
+                    .where(InboundMessage.id == inbound_id)
+                    .scalar_subquery()
+                )
+                uow.session.execute(
+                    update(SafeguardingAlert)
+                    .where(
+                        SafeguardingAlert.inbound_message_id == inbound_id,
+                        taken_in.is_not(None),
+                    )
+                    .values(conversation_id=taken_in)
+                )
             uow.session.execute(
                 update(InboundMessage)
                 .where(
@@ -185,6 +239,40 @@ class ChatService:
 
     def _say(self, name: str, *buttons: Button, kind: PromptKind = "info") -> Prompt:
         return self._wording.prompt(name, *buttons, kind=kind)
+
+
+def _words_read(words: Reading | None) -> WordsRead | None:
+    if words is None:
+        return None
+    return WordsRead(
+        themes=words.themes,
+        theme_confidence=words.theme_confidence,
+        disclosure=words.disclosure.category if words.disclosure else None,
+    )
+
+
+def _raise_alert(
+    uow: UnitOfWork, message: InboundMessage, contact: Contact, words: Reading
+) -> None:
+    """One alert per message, in the transaction that keeps the message."""
+    assert words.disclosure is not None
+    uow.session.flush()  # gives a new message its id
+    if uow.alerts.for_message(message.id) is not None:
+        return  # a retry of a message whose alert is already raised
+    latest = uow.conversations.latest_for_contact(contact.id)
+    uow.alerts.add(
+        SafeguardingAlert(
+            category=words.disclosure.category,
+            confidence=words.disclosure.confidence,
+            words=message.text,
+            channel=message.channel,
+            service_id=contact.service_id,
+            person_id=contact.person_id,
+            contact_id=contact.id,
+            conversation_id=latest.id if latest is not None else None,
+            inbound_message_id=message.id,
+        )
+    )
 
 
 def _stored_prompts(row: InboundMessage) -> list[Prompt]:

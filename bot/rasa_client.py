@@ -83,6 +83,31 @@ class RasaClient:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
         return answer if isinstance(answer, list) else []
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Ask Rasa's NLU alone what ``text`` means: its intent, ranking and entities.
+
+        Raises:
+            RasaRefused: Rasa refused the token.
+            RasaUnavailable: the server could not be reached, failed, or answered no object.
+        """
+        try:
+            # Rasa's API reads its token from the query string only.
+            response = await self._http.post(
+                "/model/parse", params={"token": self._token}, json={"text": text}
+            )
+            if response.status_code == 401:
+                raise RasaRefused(
+                    "Rasa refused the token: give both the same COVOICE_RASA_TOKEN "
+                    "(or the same COVOICE_DATA_DIR)"
+                )
+            response.raise_for_status()
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        if not isinstance(answer, dict):
+            raise RasaUnavailable("Rasa's /model/parse answered something other than an object")
+        return answer
+
     async def is_ready(self) -> bool:
         """Say whether Rasa answers, accepts the token and has loaded its model."""
         try:

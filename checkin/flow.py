@@ -12,7 +12,12 @@ from dataclasses import dataclass, replace
 
 from checkin.prompts import ANYTHING_ELSE_STEP, CONSENT_STEP, FEEDBACK_STEP, PromptBuilder
 from checkin.question_sets import END, Question, QuestionSet
-from checkin.reading import ASKS_FOR_PERSON, COMMANDS, UserTurn, answer_value
+from checkin.reading import (
+    ASKS_FOR_PERSON,
+    COMMANDS,
+    UserTurn,
+    answer_value,
+)
 from checkin.wire import Prompt
 from checkin.wording import BotWording
 
@@ -36,6 +41,8 @@ class Ending(str, enum.Enum):
 # Ending a check-in from typed words is confirmed first; a pressed Stop is not.
 ENDING_INTENTS = {"stop": Ending.stopped, "goodbye": Ending.stopped}
 WITHDRAW = "withdraw_consent"
+# Pending after words that may disclose harm: the person chooses to carry on or stop.
+DISCLOSED = "disclosed"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,36 @@ class AnswerToStore:
     free_text: str | None
     themes: tuple[str, ...]
     cqc: tuple[str, ...]
+    # What the tagger read in the words, kept apart from the question's themes.
+    text_themes: tuple[str, ...] = ()
+    intent: str | None = None
+    intent_confidence: float | None = None
+    theme_confidence: float | None = None
+
+    @classmethod
+    def of_words(
+        cls,
+        question_id: str,
+        turn: UserTurn,
+        value: str | None = None,
+        free_text: str | None = None,
+        themes: tuple[str, ...] = (),
+        cqc: tuple[str, ...] = (),
+    ) -> AnswerToStore:
+        """An answer with the person's words, tagged as the tagger read them."""
+        if free_text is None:
+            return cls(question_id, value, None, themes, cqc)
+        return cls(
+            question_id,
+            value,
+            free_text,
+            themes,
+            cqc,
+            text_themes=turn.themes,
+            intent=turn.intent,
+            intent_confidence=turn.confidence,
+            theme_confidence=turn.theme_confidence,
+        )
 
 
 @dataclass
@@ -108,6 +145,8 @@ class CheckinFlow:
             elif not turn.steers:
                 outcome.prompts.insert(0, self.wording.prompt("person"))
                 outcome.person_requested = True
+        if turn.disclosure and not turn.from_button:
+            return self._disclosed(outcome)
         return outcome
 
     def is_stale(self, state: FlowState, turn: UserTurn) -> bool:
@@ -147,6 +186,8 @@ class CheckinFlow:
     def current_prompts(self, state: FlowState) -> list[Prompt]:
         """What to show to carry on from ``state`` (after help, a restart, ...)."""
         build = self.prompts
+        if state.pending == DISCLOSED:
+            return [build.disclosure(self.step_of(state), state.turn)]
         if state.pending:
             withdraw = state.pending == Ending.withdrawn
             step = self.step_of(state)
@@ -168,6 +209,8 @@ class CheckinFlow:
     # -- the steps --------------------------------------------------------
 
     def _route(self, state: FlowState, turn: UserTurn) -> Outcome:
+        if state.pending == DISCLOSED:
+            return self._carry_on_or_stop(state, turn)
         if state.pending:
             return self._confirm_ending(state, turn)
         if state.stage == Stage.ended:
@@ -181,7 +224,7 @@ class CheckinFlow:
         return self._free_text_step(state, turn)
 
     def _consent(self, state: FlowState, turn: UserTurn) -> Outcome:
-        if turn.intent == "affirm" and turn.steers:
+        if turn.agrees and turn.steers:
             first = self._move(state, Stage.question, self.qs.first.id)
             return Outcome(first, self.current_prompts(first), consent_given=True)
         if turn.intent == "deny" and turn.steers:
@@ -204,7 +247,9 @@ class CheckinFlow:
             return self._note(state, "not_understood")
         if question.scale == "free_text" and typed is None:
             return self._note(state, "type_answer")
-        answer = AnswerToStore(question.id, value, typed, question.themes, question.cqc)
+        answer = AnswerToStore.of_words(
+            question.id, turn, value, typed, question.themes, question.cqc
+        )
         next_id = self._next_after(question, value)
         follow_up = question.follow_up
         if follow_up and value in follow_up.when:
@@ -224,12 +269,14 @@ class CheckinFlow:
             assert state.question_id is not None
             question = self.qs.question(state.question_id)
             assert question.follow_up is not None
-            answer = AnswerToStore(question.follow_up.id, None, text, question.themes, question.cqc)
+            answer = AnswerToStore.of_words(
+                question.follow_up.id, turn, None, text, question.themes, question.cqc
+            )
         elif state.stage == Stage.feedback:
-            answer = AnswerToStore(FEEDBACK_STEP, None, text, (), ())
+            answer = AnswerToStore.of_words(FEEDBACK_STEP, turn, None, text)
         else:
             themes = self.qs.spec.anything_else.themes
-            answer = AnswerToStore(ANYTHING_ELSE_STEP, None, text, themes, ())
+            answer = AnswerToStore.of_words(ANYTHING_ELSE_STEP, turn, None, text, themes)
         return self._leave_free_text_step(state, answer=answer)
 
     def _leave_free_text_step(self, state: FlowState, answer: AnswerToStore | None) -> Outcome:
@@ -333,6 +380,30 @@ class CheckinFlow:
         if turn.intent == "deny":
             return self._note(carry_on, "carry_on")  # carrying on loses nothing
         return Outcome(state, [self.wording.prompt("press_one"), *self.current_prompts(state)])
+
+    # -- after words that may disclose harm --------------------------------
+
+    def _disclosed(self, outcome: Outcome) -> Outcome:
+        """Never simply carry on: say the calm words, then let the person choose.
+
+        What the turn stores (the answer, an ending) stands; the alert is
+        already stored by the app.
+        """
+        outcome.state = replace(outcome.state, pending=DISCLOSED)
+        outcome.prompts = self.current_prompts(outcome.state)
+        outcome.person_requested = True
+        return outcome
+
+    def _carry_on_or_stop(self, state: FlowState, turn: UserTurn) -> Outcome:
+        carry_on = replace(state, pending=None)
+        if turn.intent == "affirm" and (turn.from_button or turn.is_bare):
+            return Outcome(carry_on, self.current_prompts(carry_on))
+        stopping = turn.intent in ENDING_INTENTS and (turn.from_button or turn.is_short)
+        if stopping or (turn.intent == "deny" and turn.is_bare):
+            if carry_on.stage == Stage.ended:
+                return Outcome(carry_on, [self.prompts.ended()])
+            return self._stop(carry_on, Ending.stopped)
+        return self._route(carry_on, turn)  # anything else is taken where we are
 
     def _stop(self, state: FlowState, ending: Ending, withdraw_all: bool = False) -> Outcome:
         if ending == Ending.withdrawn:

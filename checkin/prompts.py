@@ -119,6 +119,16 @@ class PromptBuilder:
         yes = w.button("yes_withdraw", button_payload("withdraw_consent", question=step, turn=turn))
         return w.prompt("confirm_withdraw", yes, carry_on, kind="confirm")
 
+    def disclosure(self, step: str | None, turn: int) -> Prompt:
+        """The calm words after a possible disclosure, and the choice to carry on or stop."""
+        w = self.wording
+        return w.prompt(
+            "disclosure",
+            w.button("carry_on_checkin", button_payload("affirm", question=step, turn=turn)),
+            w.button("stop_checkin", button_payload("stop", question=step, turn=turn)),
+            kind="confirm",
+        )
+
     def closing(self) -> Prompt:
         closing = self.qs.spec.closing
         return Prompt(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checkin.question_sets import Question
+from checkin.wire import WordsRead
 
 # Intents that steer the conversation rather than answer it.
 COMMANDS = frozenset(
@@ -61,6 +62,11 @@ class UserTurn:
     turn: int | None = None
     # Which answers a withdrawal covers: this chat, or all the person's chats.
     scope: str | None = None
+    # What the typed words are about (theme ids), how sure the tagger was, and
+    # the safeguarding category when they may disclose harm.
+    themes: tuple[str, ...] = ()
+    theme_confidence: float | None = None
+    disclosure: str | None = None
 
     @property
     def words(self) -> list[str]:
@@ -95,13 +101,21 @@ class UserTurn:
         return not self.from_button and bool(_CRY_FOR_HELP.search(self.text))
 
     @property
+    def agrees(self) -> bool:
+        """A yes to "Shall we start?", where a bare "okay" or "good" also means yes."""
+        if self.intent == "affirm":
+            return True
+        return self.is_bare and not self.from_button and self.intent in ("rate_good", "rate_okay")
+
+    @property
     def is_bare_yes(self) -> bool:
         """A button, or a yes with nothing else in it ("yes", "yes please")."""
         return self.intent == "affirm" and self.is_bare
 
 
-def read_message(message: dict[str, Any]) -> UserTurn:
-    """Read the intent, text and button entities from Rasa's parse of a message."""
+def read_message(message: dict[str, Any], words_read: WordsRead | None = None) -> UserTurn:
+    """Read the intent, text and button entities from Rasa's parse of a message,
+    with what the tagger read in its words."""
     text = str(message.get("text") or "")
     parsed = message.get("intent") or {}
     entities = {
@@ -118,6 +132,9 @@ def read_message(message: dict[str, Any]) -> UserTurn:
         question=_text_or_none(entities.get("question")),
         turn=int(turn) if isinstance(turn, (int, float, str)) and str(turn).isdigit() else None,
         scope=_text_or_none(entities.get("scope")),
+        themes=words_read.themes if words_read else (),
+        theme_confidence=words_read.theme_confidence if words_read else None,
+        disclosure=words_read.disclosure if words_read else None,
     )
 
 
@@ -128,7 +145,21 @@ def answer_value(question: Question, turn: UserTurn) -> str | None:
     if question.scale == "choice":
         return _choice_value(question, turn)
     # A long, unsure "no problem they are fine" is no "no": keep the words instead.
-    return SCALE_INTENTS[question.scale].get(turn.intent) if turn.steers else None
+    return (
+        SCALE_INTENTS[question.scale].get(intent_for_scale(turn, question.scale))
+        if turn.steers
+        else None
+    )
+
+
+def intent_for_scale(turn: UserTurn, scale: str) -> str:
+    """The intent a short reply carries where only one kind of answer is asked for.
+
+    "not really" or "nope" to "How do you feel about ...?" says it is not good.
+    """
+    if scale == "scale3" and turn.intent == "deny" and turn.is_bare and not turn.from_button:
+        return "rate_bad"
+    return turn.intent
 
 
 def _choice_value(question: Question, turn: UserTurn) -> str | None:

@@ -30,6 +30,7 @@ from storage.models import (
     InboundMessage,
     InboundStatus,
     Response,
+    ResponseTextTheme,
     ResponseTheme,
     utcnow,
 )
@@ -449,4 +450,8 @@ def _response(
         source_message_id=message_id,
         cqc_statements=list(answer.cqc),
         themes=[ResponseTheme(theme_id=theme) for theme in answer.themes],
+        text_themes=[ResponseTextTheme(theme_id=theme) for theme in answer.text_themes],
+        intent=answer.intent,
+        intent_confidence=answer.intent_confidence,
+        theme_confidence=answer.theme_confidence,
     )

@@ -77,6 +77,18 @@ def notice(text: str, easy_read: str, *buttons: Button, kind: PromptKind = "info
     return Prompt(kind=kind, text=text, easy_read=easy_read, buttons=tuple(buttons))
 
 
+class WordsRead(BaseModel):
+    """How the app's tagger read a message's typed words (tagging/), once for every channel."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    themes: tuple[str, ...] = Field(default=(), max_length=32)
+    theme_confidence: float | None = None
+    # A safeguarding category when the words may disclose harm; the alert is
+    # already stored when this arrives.
+    disclosure: str | None = Field(default=None, max_length=32)
+
+
 class TurnMetadata(BaseModel):
     """What the app sends with a message, for the action server.
 
@@ -93,6 +105,8 @@ class TurnMetadata(BaseModel):
     deadline: float | None = None
     # A question set the caller asked for (already checked by the app).
     question_set: str | None = Field(default=None, max_length=64)
+    # What the words are about and whether they may disclose harm; None for a button.
+    words_read: WordsRead | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

@@ -58,6 +58,8 @@ class Messages(BaseModel):
     unavailable: Wording
     sorry: Wording
     still_working: Wording
+    # Said when words may disclose harm, before the choice to carry on or stop.
+    disclosure: Wording
 
 
 class Buttons(BaseModel):
@@ -77,6 +79,8 @@ class Buttons(BaseModel):
     withdraw_this: ButtonWording
     withdraw_all: ButtonWording
     show_again: ButtonWording
+    carry_on_checkin: ButtonWording
+    stop_checkin: ButtonWording
 
 
 class BotWording(BaseModel):

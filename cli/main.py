@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from cli import apikey_commands, audit_commands, chat_commands, export_commands, store_commands
+from cli import (
+    alert_commands,
+    apikey_commands,
+    audit_commands,
+    chat_commands,
+    export_commands,
+    nlu_commands,
+    store_commands,
+    tag_commands,
+)
 
 app = typer.Typer(
     help="CoVoice: hear people's views and show what changed.",
@@ -15,6 +24,7 @@ app.command("run")(chat_commands.run)
 app.command("chat")(chat_commands.chat)
 app.command("migrate")(store_commands.migrate)
 app.command("requests")(export_commands.person_requests)
+app.command("tag")(tag_commands.tag)
 app.add_typer(export_commands.export_app, name="export")
 app.add_typer(export_commands.inbox_app, name="inbox")
 app.add_typer(audit_commands.audit_app, name="audit")
@@ -22,6 +32,8 @@ app.add_typer(audit_commands.pseudonym_key_app, name="pseudonym-key")
 app.add_typer(store_commands.service_app, name="service")
 app.add_typer(store_commands.question_sets_app, name="question-sets")
 app.add_typer(apikey_commands.apikey_app, name="apikey")
+app.add_typer(nlu_commands.nlu_app, name="nlu")
+app.add_typer(alert_commands.alerts_app, name="alerts")
 
 
 def main() -> None:

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     taxonomy_path: Path = PROJECT_ROOT / "taxonomy.yml"
     bot_wording_path: Path = PROJECT_ROOT / "question_sets" / "bot_wording.yml"
     default_question_set: str = "lived_experience_checkin"
+    # The theme tagger and safeguarding screener: their examples and trained model.
+    theme_examples_path: Path = PROJECT_ROOT / "nlu" / "tagging" / "themes.yml"
+    safeguarding_examples_path: Path = PROJECT_ROOT / "nlu" / "tagging" / "safeguarding.yml"
+    tagging_model_path: Path = PROJECT_ROOT / "models" / "tagging.npz"
+    intent_examples_path: Path = PROJECT_ROOT / "nlu" / "data" / "nlu.yml"
     # A message longer than this is kept in the inbox but not sent to Rasa.
     max_message_chars: int = Field(default=2000, gt=0)
     # Key for the pseudonyms in exports; generated into data_dir when unset.

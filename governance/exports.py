@@ -23,6 +23,7 @@ RESPONSE_COLUMNS = (
     "answer_value",
     "free_text",
     "themes",
+    "text_themes",
     "cqc_statements",
     "channel",
 )
@@ -46,6 +47,7 @@ def _record(row: ResponseRow, person: PersonLabel) -> dict[str, object]:
         "answer_value": row.answer_value,
         "free_text": row.free_text,
         "themes": list(row.themes),
+        "text_themes": list(row.text_themes),
         "cqc_statements": list(row.cqc_statements),
         "channel": row.channel,
     }
@@ -59,7 +61,8 @@ def responses_csv(rows: Sequence[ResponseRow], person: PersonLabel) -> bytes:
         person: how to show each row's person (a pseudonym unless asked otherwise).
 
     Returns:
-        The CSV file's bytes. Lists (themes, CQC statements) are joined with "; ".
+        The CSV file's bytes. Lists (themes from the question, themes from the
+        words, CQC statements) are joined with "; ".
     """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=RESPONSE_COLUMNS, lineterminator="\r\n")
@@ -67,6 +70,7 @@ def responses_csv(rows: Sequence[ResponseRow], person: PersonLabel) -> bytes:
     for row in rows:
         record = _record(row, person)
         record["themes"] = "; ".join(row.themes)
+        record["text_themes"] = "; ".join(row.text_themes)
         record["cqc_statements"] = "; ".join(row.cqc_statements)
         writer.writerow({key: _cell(value) for key, value in record.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

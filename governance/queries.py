@@ -20,6 +20,7 @@ from storage.models import (
     InboundMessage,
     Person,
     Response,
+    ResponseTextTheme,
     ResponseTheme,
     Service,
 )
@@ -40,6 +41,8 @@ class ResponseRow:
     themes: tuple[str, ...]
     cqc_statements: tuple[str, ...]
     channel: str
+    # The themes the person's own words are about, beside the question's.
+    text_themes: tuple[str, ...] = ()
 
 
 def responses_between(
@@ -59,7 +62,7 @@ def responses_between(
         first_day: the first day to include.
         last_day: the last day to include.
         service_id: only this service, if given.
-        theme_id: only answers tagged with this theme, if given.
+        theme_id: only answers with this theme, from the question or from the words.
 
     Returns:
         Rows in the order the answers were stored; ``created_at`` is in UTC.
@@ -83,7 +86,13 @@ def responses_between(
     if theme_id:
         query = query.where(
             Response.id.in_(
-                select(ResponseTheme.response_id).where(ResponseTheme.theme_id == theme_id)
+                select(ResponseTheme.response_id)
+                .where(ResponseTheme.theme_id == theme_id)
+                .union(
+                    select(ResponseTextTheme.response_id).where(
+                        ResponseTextTheme.theme_id == theme_id
+                    )
+                )
             )
         )
     return [
@@ -101,6 +110,7 @@ def responses_between(
             themes=tuple(response.theme_ids),
             cqc_statements=tuple(response.cqc_statements or ()),
             channel=response.channel,
+            text_themes=tuple(response.text_theme_ids),
         )
         for response, person_ref in session.execute(query)
     ]

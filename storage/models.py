@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -185,14 +186,28 @@ class Response(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     cqc_statements: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # How the words were read, for the answers the tagger is unsure about:
+    # Rasa's intent and its confidence, and the highest theme probability.
+    intent: Mapped[str | None] = mapped_column(String(64))
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    theme_confidence: Mapped[float | None] = mapped_column(Float)
 
+    # The question's own themes.
     themes: Mapped[list[ResponseTheme]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ResponseTheme.theme_id"
+    )
+    # The themes the person's words are about, read by the tagger.
+    text_themes: Mapped[list[ResponseTextTheme]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResponseTextTheme.theme_id"
     )
 
     @property
     def theme_ids(self) -> list[str]:
         return [theme.theme_id for theme in self.themes]
+
+    @property
+    def text_theme_ids(self) -> list[str]:
+        return [theme.theme_id for theme in self.text_themes]
 
 
 class ResponseTheme(Base):
@@ -207,6 +222,20 @@ class ResponseTheme(Base):
 
 
 Index("ix_response_theme_theme", ResponseTheme.theme_id)
+
+
+class ResponseTextTheme(Base):
+    """A theme the person's own words are about, kept apart from the question's themes."""
+
+    __tablename__ = "response_text_theme"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+Index("ix_response_text_theme_theme", ResponseTextTheme.theme_id)
 
 
 class InboundMessage(Base):
@@ -262,3 +291,55 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class AlertStatus(str, enum.Enum):
+    raised = "raised"
+    acknowledged = "acknowledged"
+    escalated = "escalated"
+    closed = "closed"
+
+
+class SafeguardingAlert(Base):
+    """Words that may disclose harm, raised for the safeguarding lead.
+
+    One per message, committed before the person gets a reply. Nothing a
+    person withdraws hides an alert: it is read without the withdrawal rule.
+    Delivery, acknowledgement and escalation change ``status`` and add their
+    own records beside this row.
+    """
+
+    __tablename__ = "safeguarding_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[AlertStatus] = mapped_column(
+        Enum(AlertStatus, native_enum=False, length=20), default=AlertStatus.raised, index=True
+    )
+    status_changed_at: Mapped[datetime | None]
+    category: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float)
+    words: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversation.id"))
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+
+
+class TagCorrection(Base):
+    """A manager's correction of how some words were read, to train the next model on."""
+
+    __tablename__ = "tag_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # What the tagger said, and what the manager says it should be.
+    intent_before: Mapped[str | None] = mapped_column(String(64))
+    themes_before: Mapped[list[str]] = mapped_column(JSON, default=list)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    corrected_by: Mapped[str] = mapped_column(String(100))
+    corrected_at: Mapped[datetime] = mapped_column(default=utcnow)

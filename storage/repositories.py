@@ -15,6 +15,7 @@ from storage.models import (
     Person,
     Provider,
     Response,
+    SafeguardingAlert,
     Service,
 )
 
@@ -169,3 +170,20 @@ class AuditRepository:
 
     def list_all(self) -> list[AuditEntry]:
         return list(self.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+class AlertRepository:
+    """Safeguarding alerts, one per message (governance.alerts reads them)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, alert: SafeguardingAlert) -> None:
+        self._session.add(alert)
+
+    def for_message(self, inbound_message_id: int) -> SafeguardingAlert | None:
+        return self._session.scalar(
+            select(SafeguardingAlert).where(
+                SafeguardingAlert.inbound_message_id == inbound_message_id
+            )
+        )

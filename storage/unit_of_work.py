@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.database import make_engine, make_session_factory
 from storage.repositories import (
+    AlertRepository,
     ApiKeyRepository,
     AuditRepository,
     ContactRepository,
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.inbound = InboundRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.alerts = AlertRepository(self.session)
         return self
 
     def __exit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from covoice.taxonomy import Taxonomy, load_taxonomy
 from storage.migrate import upgrade_database
 from storage.models import Provider, Service
 from storage.unit_of_work import UnitOfWork, open_store
+from tagging.tagger import Tagger
 
 # The tests' own question set and wording: rewording production files breaks no test.
 FIXTURE_SETS = PROJECT_ROOT / "tests" / "fixtures" / "question_sets"
@@ -35,6 +37,29 @@ def checkin(taxonomy: Taxonomy) -> QuestionSet:
 @pytest.fixture(scope="session")
 def wording() -> BotWording:
     return load_bot_wording(WORDING)
+
+
+@functools.cache
+def real_tagger() -> Tagger:
+    """The production theme tagger and safeguarding screener (trained first if stale).
+
+    What they must catch and must not fire on is tested against the model the
+    bot really uses, trained on nlu/tagging/ as `make setup` does.
+    """
+    from tagging.loading import build_tagger, train_and_save
+    from tagging.tagger import TaggerNotTrained
+
+    settings = Settings()
+    try:
+        return build_tagger(settings)
+    except TaggerNotTrained:
+        train_and_save(settings)
+        return build_tagger(settings)
+
+
+@pytest.fixture(scope="session")
+def tagger() -> Tagger:
+    return real_tagger()
 
 
 def fixture_settings(data_dir: Path, **overrides: Any) -> Settings:

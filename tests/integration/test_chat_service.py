@@ -27,6 +27,7 @@ from checkin.wire import Prompt, notice
 from checkin.wording import BotWording
 from storage.models import Contact, InboundMessage, InboundStatus, Person, Response
 from storage.unit_of_work import UnitOfWork
+from tests.conftest import real_tagger
 
 ROLES = ("person", "family", "staff_supported")
 MAX_CHARS = 100
@@ -115,6 +116,7 @@ def chat_service(
         rasa,  # type: ignore[arg-type]
         unit_of_work,
         wording,
+        real_tagger(),
         ROLES,
         max_message_chars=MAX_CHARS,
         action_budget_seconds=action_budget_seconds,
@@ -169,7 +171,8 @@ def test_message_goes_to_rasa_with_its_message_id_and_a_deadline_within_the_budg
     assert replies == [QUESTION]
     [(sender, text, channel, metadata)] = rasa.sent
     assert (sender, text, channel) == ("test:1", "yes", "test")
-    assert set(metadata) == {"message_id", "deadline", "question_set"}
+    assert set(metadata) == {"message_id", "deadline", "question_set", "words_read"}
+    assert metadata["words_read"]["themes"] == []  # "yes" is about nothing
     assert (metadata["message_id"], metadata["question_set"]) == ("m1", "food_only")
     assert before + BUDGET_SECONDS <= metadata["deadline"] <= time.time() + BUDGET_SECONDS
     [kept] = inbox(unit_of_work)
@@ -426,6 +429,7 @@ def test_the_inbox_keeps_a_bounded_text_from_any_channel(
         rasa,  # type: ignore[arg-type]
         unit_of_work,
         wording,
+        real_tagger(),
         ("person",),
         max_message_chars=100,
         action_budget_seconds=BUDGET_SECONDS,

@@ -608,3 +608,80 @@ def test_asking_to_withdraw_at_consent_offers_the_earlier_check_ins(
     assert asked.ending is None and asked.state.pending == "withdrawn"
     done = flow.handle(asked.state, press(asked.prompts[-1], "All my chats"))
     assert done.ending == Ending.withdrawn and done.withdraw_all is True
+
+
+# -- words that may disclose harm -------------------------------------------
+
+
+def disclosing(intent: str, text: str, category: str = "psychological") -> UserTurn:
+    return UserTurn(intent=intent, text=text, themes=("dignity_respect",), disclosure=category)
+
+
+def test_a_disclosure_at_a_scale_question_is_kept_and_answered_with_calm_words(
+    flow: CheckinFlow, wording: BotWording
+) -> None:
+    outcome = flow.handle(at("staff_kind"), disclosing("inform", "my keyworker shouted at me"))
+    assert outcome.answer is not None
+    assert outcome.answer.free_text == "my keyworker shouted at me"
+    assert outcome.answer.text_themes == ("dignity_respect",)
+    assert outcome.person_requested
+    [calm] = outcome.prompts
+    assert calm.text == wording.messages.disclosure.text
+    assert [b.label for b in calm.buttons] == ["Fixture carry on", "Fixture stop"]
+    # The conversation does not go on to the next question until the person chooses.
+    assert outcome.state.pending == "disclosed"
+
+
+def test_carrying_on_after_a_disclosure_asks_the_next_question(flow: CheckinFlow) -> None:
+    told = flow.handle(at("staff_kind"), disclosing("inform", "my keyworker shouted at me"))
+    carried = flow.handle(told.state, press(told.prompts[0], "Fixture carry on"))
+    assert carried.state.pending is None
+    assert carried.answer is None
+    assert last_question(carried) == told.state.question_id != "staff_kind"
+
+
+def test_stopping_after_a_disclosure_ends_the_check_in_and_keeps_the_answers(
+    flow: CheckinFlow,
+) -> None:
+    told = flow.handle(at("staff_kind"), disclosing("inform", "my keyworker shouted at me"))
+    stopped = flow.handle(told.state, press(told.prompts[0], "Fixture stop"))
+    assert stopped.ending == Ending.stopped
+    assert not stopped.withdraw_all and stopped.consent_given is None
+
+
+def test_a_disclosure_at_consent_does_not_start_the_questions(flow: CheckinFlow) -> None:
+    told = flow.handle(FlowState(Stage.consent), disclosing("inform", "he hits me"))
+    assert told.consent_given is None and told.answer is None
+    assert told.state.pending == "disclosed"
+    again = flow.handle(told.state, typed("affirm", "yes"))
+    assert again.state.stage == Stage.consent and again.prompts[-1].kind == "consent"
+
+
+def test_a_disclosure_after_the_end_still_gets_the_calm_words(
+    flow: CheckinFlow, wording: BotWording
+) -> None:
+    told = flow.handle(FlowState(Stage.ended), disclosing("inform", "she takes my money"))
+    assert told.prompts[0].text == wording.messages.disclosure.text
+    stopped = flow.handle(told.state, typed("stop", "stop"))
+    assert stopped.ending is None and stopped.state.stage == Stage.ended
+
+
+def test_a_second_disclosure_while_choosing_is_heard_again(flow: CheckinFlow) -> None:
+    told = flow.handle(at("staff_kind"), disclosing("inform", "my keyworker shouted at me"))
+    more = flow.handle(told.state, disclosing("inform", "and he does it every night"))
+    assert more.state.pending == "disclosed"
+    assert more.prompts[0].kind == "confirm"
+
+
+@pytest.mark.parametrize("text", ["not rly", "nope"])
+def test_a_bare_no_to_how_do_you_feel_is_not_good(flow: CheckinFlow, text: str) -> None:
+    outcome = flow.handle(at("staff_kind"), typed("deny", text))
+    assert outcome.answer is not None and outcome.answer.answer_value == "bad"
+
+
+@pytest.mark.parametrize(("intent", "text"), [("rate_okay", "okay"), ("rate_good", "good")])
+def test_okay_or_good_at_consent_starts_the_check_in(
+    flow: CheckinFlow, intent: str, text: str
+) -> None:
+    outcome = flow.handle(FlowState(Stage.consent), typed(intent, text))
+    assert outcome.consent_given is True

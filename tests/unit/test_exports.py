@@ -41,6 +41,7 @@ ROWS = [
         question_id="food_more",
         answer_value=None,
         free_text='More curry, "less" pasta, and a café trip 😊',
+        text_themes=("food_drink", "activities_community"),
     ),
 ]
 
