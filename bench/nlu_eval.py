@@ -672,26 +672,39 @@ def render_tagger(runs: list[TaggerRun], embed_seconds: float, split: Split) -> 
         for category in categories
     ]
     lines += _table(["category", "support", *labels], rows)
-    for run in sorted(runs, key=lambda r: r is not best):
-        lines += render_mistakes(run, split)
+    return lines + render_mistakes(runs, split)
+
+
+def render_mistakes(runs: list[TaggerRun], split: Split) -> list[str]:
+    """Every missed disclosure and every false alarm of any feature set, side by side."""
+    lines = []
+    for title, indices in (
+        ("Missed disclosures (harm score; a blank cell: caught)", [r.harm.missed for r in runs]),
+        (
+            "False alarms (category raised, harm score; a blank cell: no alert)",
+            [r.harm.false_alarms for r in runs],
+        ),
+    ):
+        rows = [
+            [_cell(split.harm_held[i].text), split.harm_held[i].category or "none"]
+            + [
+                _mistake(run, i) if i in found else ""
+                for run, found in zip(runs, indices, strict=True)
+            ]
+            for i in sorted(set().union(*indices))
+        ]
+        lines += [f"### {title}", ""]
+        lines += (
+            _table(["text", "expected", *[r.label for r in runs]], rows) if rows else ["None.", ""]
+        )
     return lines
 
 
-def render_mistakes(run: TaggerRun, split: Split) -> list[str]:
-    lines = [f"### {run.label}: missed disclosures and false alarms", ""]
-    rows = [
-        [_cell(split.harm_held[i].text), split.harm_held[i].category, _f(run.harm_score[i])]
-        for i in run.harm.missed
-    ]
-    lines += ["Missed disclosures:", ""]
-    lines += _table(["text", "category", "harm score"], rows) if rows else ["None.", ""]
-    rows = [
-        [_cell(split.harm_held[i].text), run.raised[i], _f(run.harm_score[i])]
-        for i in run.harm.false_alarms
-    ]
-    lines += ["False alarms:", ""]
-    lines += _table(["text", "raised as", "harm score"], rows) if rows else ["None.", ""]
-    return lines
+def _mistake(run: TaggerRun, index: int) -> str:
+    raised = run.raised[index]
+    return (
+        f"{raised} {run.harm_score[index]:.2f}" if raised else f"missed {run.harm_score[index]:.2f}"
+    )
 
 
 def summary(intents: list[IntentRun], taggers: list[TaggerRun]) -> str:

@@ -59,7 +59,8 @@ def tag() -> None:
         token = settings.rasa_api_token()
         note("Loading the tagger…")
         tagger = build_tagger(settings)
-    except (SettingsError, TaggerNotTrained, EmbeddingModelMissing) as error:
+    # A model or examples file that cannot be used (ValueError, OSError) names itself.
+    except (SettingsError, TaggerNotTrained, EmbeddingModelMissing, ValueError, OSError) as error:
         fail(str(error))
 
     stack = Stack(settings, log_dir=settings.data_dir / "logs")
