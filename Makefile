@@ -62,6 +62,7 @@ test-fast: $(VENV)/.installed ## The tests that need no Rasa server
 
 bench: setup ## Latency, throughput and memory, written to docs/benchmark.md
 	$(VENV)/bin/python -m bench.turns --output docs/benchmark.md
+	$(VENV)/bin/python -m bench.reading_cost --output docs/reading-cost.md
 
 eval: setup ## Train on the training split, report on the held-out split: docs/nlu-evaluation.md
 	$(VENV)/bin/python -m bench.nlu_eval --output docs/nlu-evaluation.md

@@ -133,6 +133,9 @@ class CheckinFlow:
         """Apply what the person said or pressed to the conversation."""
         if self.is_stale(state, turn):
             return self._note(state, "earlier_question", stale=True)
+        if turn.disclosure and not turn.from_button and not turn.is_short:
+            # "they told me to stop crying" is something to keep, never a command.
+            turn = replace(turn, intent="inform")
         outcome = self._route(state, turn)
         if outcome.person_requested:
             return outcome

@@ -30,6 +30,7 @@ COMMANDS = frozenset(
 # something to keep, not "stop". Longer typed answers keep their words.
 SHORT_MESSAGE_WORDS = 3
 COMMAND_CONFIDENCE = 0.9
+SHORT_COMMAND_CONFIDENCE = 0.5
 # Where the person is asked to tell us something, a yes or no this short is a
 # bare yes or no ("yes please"); longer is what they want to tell ("yes they shout").
 BARE_REPLY_WORDS = 2
@@ -83,7 +84,10 @@ class UserTurn:
     @property
     def steers(self) -> bool:
         """Whether this may be taken as a command rather than as something to keep."""
-        return self.from_button or self.is_short or self.confidence >= COMMAND_CONFIDENCE
+        if self.from_button or self.confidence >= COMMAND_CONFIDENCE:
+            return True
+        # "a bigger garden" read as "goodbye" at 0.27 is words, not a goodbye.
+        return self.is_short and self.confidence >= SHORT_COMMAND_CONFIDENCE
 
     @property
     def is_story(self) -> bool:

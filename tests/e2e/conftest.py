@@ -120,6 +120,20 @@ class Chatter:
         assert replies, "the person must never be left without an answer"
         return replies
 
+    def tell(self, story: str) -> list[dict[str, Any]]:
+        """Type words; if the screener hears possible harm in them, choose to carry on.
+
+        Stories in these tests are about the flow, not about harm: the screener
+        favours recall, and its own tests say what it must and must not hear.
+        """
+        replies = self.say(story)
+        carry_on = [
+            button["payload"]
+            for button in replies[-1]["buttons"]
+            if replies[-1]["kind"] == "confirm" and button["label"] == "Fixture carry on"
+        ]
+        return self.say(carry_on[0]) if carry_on else replies
+
 
 def asked(replies: list[dict[str, Any]]) -> str | None:
     """The question (or follow-up) the last reply asks."""

@@ -80,17 +80,17 @@ def test_whole_check_in_is_stored_with_its_tags(
     assert "press a button" in helped[0]["text"].lower()
     assert asked(helped) == "listened_to"
     assert asked(chatter.say("no")) == "listened_to_more"  # tell me more
-    assert asked(chatter.say("they talk over me when I ask for things")) == "staff_kind"
+    assert asked(chatter.tell("they talk over me when I ask for things")) == "staff_kind"
 
     assert asked(chatter.say("😊")) == "own_choices"
     assert asked(chatter.say("/skip")) == "activities"
     assert asked(chatter.say("/rate_bad")) == "activities_more"
     # After "not good" the set branches past the favourites question.
-    assert asked(chatter.say("more trips out to the park")) == "family_friends"
+    assert asked(chatter.tell("more trips out to the park")) == "family_friends"
     assert asked(chatter.say("/affirm")) == "food"
     assert asked(chatter.say("/rate_okay")) == "home"
     # Free text where buttons are offered is taken as the answer.
-    assert asked(chatter.say("my radiator has been broken for weeks")) == "one_change"
+    assert asked(chatter.tell("my radiator has been broken for weeks")) == "one_change"
     assert asked(chatter.say("a bigger garden")) == "anything_else"
     closing = chatter.say("/deny")
     assert closing[-1]["kind"] == "closing"
@@ -157,7 +157,7 @@ def test_side_questions_and_asking_for_a_person_carry_on(
     for said in ("who sees this", "are you a robot", "I want to talk to a person"):
         assert asked(chatter.say(said)) == "feel_safe"
     # A story that sounds like a command is kept as the answer.
-    assert asked(chatter.say("they told me to stop crying")) == "listened_to"
+    assert asked(chatter.tell("they told me to stop crying")) == "listened_to"
     assert chatter.say("stop")[-1]["kind"] == "confirm"
     assert asked(chatter.say("no")) == "listened_to"
     assert chatter.say("I want to stop now")[-1]["kind"] == "confirm"
@@ -195,7 +195,7 @@ def test_very_long_message_is_kept_but_not_sent_on(
     story = "The night staff keep changing and nobody tells me who is coming. " * 100
     assert 2_000 < len(story) <= 20_000
     replies = chatter.say(story, message_id="long-1")
-    assert "very long" in replies[0]["text"]
+    assert any("very long" in reply["text"] for reply in replies)
     with store() as uow:
         kept = uow.inbound.get(chatter.sender_id, "long-1")
         assert kept is not None and kept.text == story

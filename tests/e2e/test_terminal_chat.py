@@ -9,7 +9,9 @@ from cli.stack import Stack, settings_env
 
 
 def test_a_person_answers_by_number_and_by_typing(stack: Stack) -> None:
-    typed = "1\n1\nsay that again\nno\nthey talk over me\nquit\n"
+    # After the story, "1" carries on if the screener heard possible harm in it,
+    # or answers the next question if it did not: either way the next question shows.
+    typed = "1\n1\nsay that again\nno\nthey talk over me\n1\nquit\n"
     result = subprocess.run(
         [sys.executable, "-m", "cli.main", "chat", "--service", "oak-house", "--easy-read"],
         input=typed,

@@ -685,3 +685,12 @@ def test_okay_or_good_at_consent_starts_the_check_in(
 ) -> None:
     outcome = flow.handle(FlowState(Stage.consent), typed(intent, text))
     assert outcome.consent_given is True
+
+
+def test_words_that_may_disclose_harm_are_kept_even_when_they_sound_like_a_command(
+    flow: CheckinFlow,
+) -> None:
+    turn = UserTurn(intent="stop", text="they told me to stop crying", confidence=0.97)
+    outcome = flow.handle(at("feel_safe"), replace(turn, disclosure="psychological"))
+    assert outcome.answer is not None and outcome.answer.free_text == turn.text
+    assert outcome.ending is None and outcome.state.pending == "disclosed"
