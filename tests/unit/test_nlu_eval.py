@@ -17,6 +17,7 @@ from bench.nlu_eval import (
     theme_scores,
     worst_confusions,
 )
+from tagging.examples import SafeguardingExample, ThemeExample
 
 
 def test_normalise_ignores_case_punctuation_and_spacing_but_keeps_emoji() -> None:
@@ -143,3 +144,24 @@ def test_an_unknown_held_out_intent_is_a_broken_file(tiny_split: Path) -> None:
         "nlu:\n- intent: no_such_intent\n  examples: |\n    - hiya\n", encoding="utf-8"
     )
     assert nlu_eval.main(["--output", str(tiny_split / "report.md")]) == 2
+
+
+def test_a_diagnosis_split_leaves_out_only_the_held_out_texts_found_in_training() -> None:
+    split = nlu_eval.Split(
+        intents_train=[("hello there", "greet")],
+        intents_held=[("Hello, there!", "greet"), ("hiya", "greet")],
+        themes_train=[ThemeExample("the food is lovely", ("food_drink",))],
+        themes_held=[ThemeExample("dinner was cold", ("food_drink",))],
+        harm_train=[SafeguardingExample("she hit me", "physical")],
+        harm_held=[SafeguardingExample("She hit me.", "physical")],
+    )
+    assert {part: len(texts) for part, texts in split.overlaps().items()} == {
+        "intents": 1,
+        "themes": 0,
+        "safeguarding": 1,
+    }
+    clean = split.without_overlap()
+    assert clean.intents_held == [("hiya", "greet")]
+    assert clean.themes_held == split.themes_held
+    assert clean.harm_held == []
+    assert not any(clean.overlaps().values())
