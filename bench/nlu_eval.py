@@ -347,7 +347,10 @@ def train_rasa(config: Path, name: str, work: Path) -> tuple[Path, float]:
             cwd=PROJECT_ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=os.environ | {"RASA_TELEMETRY_ENABLED": "false"},
+            # A fresh training cache: Rasa would otherwise reuse components trained
+            # on the same data before, and the time would mean nothing.
+            env=os.environ
+            | {"RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(work / "cache")},
         )
     seconds = time.perf_counter() - started
     if result.returncode:
