@@ -7,11 +7,12 @@ answers does not withdraw a safeguarding concern.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.service_days import stored_utc
 from storage.models import AlertStatus, Person, SafeguardingAlert
 
 
@@ -45,7 +46,7 @@ def alerts_listed(
     return [
         AlertRow(
             id=alert.id,
-            raised_at=_utc(alert.raised_at),
+            raised_at=stored_utc(alert.raised_at),
             status=alert.status,
             service_id=alert.service_id,
             person_ref=person_ref,
@@ -57,8 +58,3 @@ def alerts_listed(
         )
         for alert, person_ref in session.execute(query)
     ]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite keeps no time zone; the store writes UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

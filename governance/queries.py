@@ -7,12 +7,12 @@ leaves withdrawn check-ins out through the one rule in ``withdrawal``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from governance.service_days import DEFAULT_TIME_ZONE, on_service_days
+from governance.service_days import DEFAULT_TIME_ZONE, on_service_days, stored_utc
 from governance.withdrawal import usable_conversation, usable_or_no_conversation
 from storage.models import (
     Contact,
@@ -97,7 +97,7 @@ def responses_between(
         )
     return [
         ResponseRow(
-            created_at=_utc(response.created_at),
+            created_at=stored_utc(response.created_at),
             provider_id=response.provider_id,
             service_id=response.service_id,
             person_ref=person_ref,
@@ -161,7 +161,7 @@ def person_requests_between(
         query = query.where(Conversation.service_id == service_id)
     return [
         PersonRequestRow(
-            requested_at=_utc(conversation.person_requested_at),
+            requested_at=stored_utc(conversation.person_requested_at),
             service_id=conversation.service_id,
             person_ref=person_ref,
             respondent_role=conversation.respondent_role,
@@ -237,7 +237,7 @@ def inbox_words(
         query = query.where(InboundMessage.service_id == service_id)
     return [
         InboxWordsRow(
-            received_at=_utc(message.received_at),
+            received_at=stored_utc(message.received_at),
             service_id=message.service_id,
             sender_id=message.sender_id,
             message_id=message.message_id,
@@ -250,9 +250,3 @@ def inbox_words(
         )
         for message, person_ref in session.execute(query)
     ]
-
-
-def _utc(moment: datetime | None) -> datetime:
-    assert moment is not None
-    # SQLite gives back naive datetimes; the store writes UTC.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

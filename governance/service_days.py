@@ -96,3 +96,9 @@ def _zone(name: str) -> ZoneInfo:
             f"Unknown time zone '{name}'. Use a name from the time-zone database, "
             "e.g. Europe/London."
         ) from None
+
+
+def stored_utc(moment: datetime | None) -> datetime:
+    """A time read back from the store, in UTC (SQLite gives back naive datetimes)."""
+    assert moment is not None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

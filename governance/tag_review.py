@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import yaml
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from governance.errors import GovernanceError
+from governance.service_days import stored_utc
 from governance.withdrawal import usable_conversation
 from storage.models import Conversation, Response, ResponseTextTheme, TagCorrection
 from storage.unit_of_work import UnitOfWork
@@ -68,7 +69,7 @@ def unsure_answers(
     return [
         UnsureRow(
             response_id=response.id,
-            created_at=_utc(response.created_at),
+            created_at=stored_utc(response.created_at),
             service_id=response.service_id,
             question_id=response.question_id,
             words=response.free_text or "",
@@ -157,7 +158,3 @@ def _yaml(data: object) -> str:
 def _usable(session: Session, conversation_id: str) -> bool:
     query = select(Conversation.id).where(Conversation.id == conversation_id, usable_conversation())
     return session.scalar(query) is not None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

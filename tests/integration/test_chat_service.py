@@ -21,8 +21,6 @@ from sqlalchemy.exc import OperationalError
 from actions.checkin_action import ActionCheckinTurn
 from bot.chat_service import ChatService, IncomingMessage
 from bot.rasa_client import RasaUnavailable
-from checkin.question_sets import QuestionSet
-from checkin.service import CheckinService
 from checkin.wire import Prompt, notice
 from checkin.wording import BotWording
 from storage.models import Contact, InboundMessage, InboundStatus, Person, Response
@@ -121,14 +119,6 @@ def chat_service(
         max_message_chars=MAX_CHARS,
         action_budget_seconds=action_budget_seconds,
     )
-
-
-@pytest.fixture
-def action_rasa(
-    unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet, wording: BotWording
-) -> ActionRasa:
-    service = CheckinService(unit_of_work, {checkin.id: checkin}, wording, checkin.id)
-    return ActionRasa(ActionCheckinTurn(service))
 
 
 def message(text: str = "yes", message_id: str = "m1", **changes: Any) -> IncomingMessage:

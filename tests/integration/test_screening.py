@@ -8,10 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from actions.checkin_action import ActionCheckinTurn
 from bot.rasa_client import RasaUnavailable
-from checkin.question_sets import QuestionSet
-from checkin.service import CheckinService
 from checkin.wording import BotWording
 from governance.alerts import alerts_listed
 from storage.models import AlertStatus, Conversation, Response, SafeguardingAlert
@@ -25,14 +22,6 @@ from tests.integration.test_chat_service import (
 )
 
 DISCLOSURE = "my keyworker shouted at me and grabbed my arm yesterday"
-
-
-@pytest.fixture
-def action_rasa(
-    unit_of_work: Callable[[], UnitOfWork], checkin: QuestionSet, wording: BotWording
-) -> ActionRasa:
-    service = CheckinService(unit_of_work, {checkin.id: checkin}, wording, checkin.id)
-    return ActionRasa(ActionCheckinTurn(service))
 
 
 def alerts(unit_of_work: Callable[[], UnitOfWork]) -> list[SafeguardingAlert]:
