@@ -27,12 +27,13 @@ FOLDS = 5
 THEME_C = 4.0
 HARM_C = 4.0
 CATEGORY_C = 8.0
-# The harm threshold keeps 99% of cross-validated disclosures above it, with a
-# margin below: a missed disclosure is far worse than a false alarm. (The very
-# weakest 1% are left to that margin, or one mislabelled example would set the
-# threshold for everyone.)
-HARM_CV_RECALL = 0.99
-HARM_MARGIN = 0.9
+# The harm threshold keeps 98% of cross-validated disclosures above it: a
+# missed disclosure is far worse than a false alarm. The weakest 2% are left
+# to the sentence-by-sentence reading (cross-validation scores whole texts
+# only), or the few vaguest examples would set the threshold for everyone: at
+# 99%, or with a margin below 98%, it fell to about 0.1, where everyday
+# complaints such as "the food is disgusting" fire.
+HARM_CV_RECALL = 0.98
 HARM_THRESHOLD_BOUNDS = (0.1, 0.5)
 
 
@@ -223,7 +224,7 @@ def _harm_threshold(features: sparse.csr_matrix, harmful: np.ndarray) -> float:
         scores[held] = fitted.predict_proba(features[held])[:, 1]
     weakest = float(np.quantile(scores[harmful == 1], 1.0 - HARM_CV_RECALL))
     low, high = HARM_THRESHOLD_BOUNDS
-    return round(min(max(weakest * HARM_MARGIN, low), high), 4)
+    return round(min(max(weakest, low), high), 4)
 
 
 def train(
