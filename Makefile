@@ -5,6 +5,11 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := models/covoice.tar.gz
 TAGGER := models/tagging.npz
+SYSTEM_PACKAGES := var/setup/system-packages.stamp
+NODE := node_modules/.installed
+PICTOGRAMS := bot/kiosk_web/pictograms/.copied
+SPEECH := var/speech/.rendered
+BROWSER := var/setup/browser.stamp
 RASA_INPUTS := config.yml nlu/domain.yml $(wildcard nlu/data/*.yml)
 export RASA_TELEMETRY_ENABLED := false
 
@@ -17,7 +22,8 @@ chat: ## Chat in this terminal with a running stack (make run in another)
 	$(VENV)/bin/covoice chat --service demo
 
 # `covoice run` itself migrates the store and checks the question sets.
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(TAGGER)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(TAGGER) $(SYSTEM_PACKAGES) \
+  $(PICTOGRAMS) $(SPEECH)
 
 $(VENV)/.installed: pyproject.toml scripts/requirements-nodeps.txt
 	@py=$$(scripts/find-python310) || exit 1; \
@@ -50,14 +56,42 @@ $(TAGGER): nlu/tagging/themes.yml nlu/tagging/safeguarding.yml tagging/model.py 
 	@scripts/with-progress "Training the theme tagger and safeguarding screener (about 20 seconds)" \
 	  var/setup/tagger-train.log $(VENV)/bin/covoice nlu train
 
+# espeak-ng and ffmpeg (required), pico2wave (the clearer British voice) where it can be had.
+$(SYSTEM_PACKAGES): scripts/install-system-packages
+	@scripts/install-system-packages
+	@mkdir -p $(@D) && touch $@
+
+# OpenMoji's pictures (and axe-core for the browser tests) from npm.
+$(NODE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The kiosk's pictures come from npm: install Node.js and npm (Debian: apt-get install npm), then run make again."; exit 1; }
+	@scripts/with-progress "Installing OpenMoji and axe-core from npm" var/setup/npm-install.log \
+	  npm ci --no-audit --no-fund
+	@touch $@
+
+# The few pictures the question sets and wordings use, copied into the app's static files.
+$(PICTOGRAMS): $(NODE) $(wildcard question_sets/*.yml) taxonomy.yml | $(VENV)/.installed
+	@$(VENV)/bin/covoice kiosk pictograms
+	@touch $@
+
+# Every prompt spoken into the cache ahead of time, again when a set or the wording changes.
+$(SPEECH): $(wildcard question_sets/*.yml) bot/speech.py | $(VENV)/.installed $(SYSTEM_PACKAGES)
+	@scripts/with-progress "Speaking every prompt into var/speech (about 40 seconds)" \
+	  var/setup/speech-render.log $(VENV)/bin/covoice speech render
+	@touch $@
+
+# Debian's Chromium for the kiosk's browser tests.
+$(BROWSER): scripts/install-browser
+	@scripts/install-browser
+	@mkdir -p $(@D) && touch $@
+
 migrate: $(VENV)/.installed ## Create or migrate the store and check the question sets
 	@$(VENV)/bin/covoice migrate
 	@$(VENV)/bin/covoice question-sets check
 
-test: setup check ## Set up, lint, then run every test (unit, integration, end-to-end)
+test: setup $(BROWSER) check ## Set up, lint, then run every test (unit, integration, end-to-end)
 	$(VENV)/bin/pytest -q
 
-test-fast: $(VENV)/.installed ## The tests that need no Rasa server
+test-fast: $(VENV)/.installed $(SYSTEM_PACKAGES) $(PICTOGRAMS) ## The tests that need no Rasa server
 	$(VENV)/bin/pytest -q -m "not e2e"
 
 bench: setup ## Latency, throughput and memory, written to docs/benchmark.md
@@ -73,4 +107,4 @@ check: $(VENV)/.installed ## Lint and type-check
 	$(VENV)/bin/mypy
 
 clean: ## Remove environments, models and local data
-	rm -rf $(VENV) $(RASA_VENV) models var
+	rm -rf $(VENV) $(RASA_VENV) models var node_modules bot/kiosk_web/pictograms

@@ -23,7 +23,13 @@ from pydantic import BaseModel, Field
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
+from bot.kiosk.routes import KioskParts, kiosk_router
+from bot.kiosk.sessions import KioskSessions
+from bot.kiosk.views import KioskViews, SpeechTexts
+from bot.kiosk.wording import load_kiosk_wording
+from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
+from bot.speech import Speech
 from checkin.loading import load_sets_and_wording
 from checkin.wire import Prompt
 from covoice.settings import Settings
@@ -41,6 +47,7 @@ class AppParts:
     store: UnitOfWorkFactory
     roles: tuple[str, ...]
     question_sets: frozenset[str]
+    kiosk: KioskParts
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -73,12 +80,26 @@ def build_parts(settings: Settings) -> AppParts:
         action_budget_seconds=settings.action_budget_seconds,
         max_kept_chars=settings.max_chat_text_chars,
     )
+    kiosk = KioskParts(
+        store=store,
+        chat=chat,
+        wording=load_kiosk_wording(settings.kiosk_wording_path),
+        views=KioskViews(PictogramShelf(), SpeechTexts()),
+        voice=Speech.from_settings(settings),
+        # A session outlives the page's own idle goodbye, so the page always ends it first.
+        sessions=KioskSessions(
+            lifetime_seconds=2 * (settings.kiosk_idle_seconds + settings.kiosk_goodbye_seconds)
+        ),
+        idle_seconds=settings.kiosk_idle_seconds,
+        goodbye_seconds=settings.kiosk_goodbye_seconds,
+    )
     return AppParts(
         chat=chat,
         rasa=rasa,
         store=store,
         roles=taxonomy.respondent_roles,
         question_sets=frozenset(sets),
+        kiosk=kiosk,
     )
 
 
@@ -208,6 +229,8 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         )
         replies = await app.state.parts.chat.handle(message)
         return ChatResponse(replies=replies)
+
+    app.include_router(kiosk_router())
 
     @app.get("/health")
     async def health() -> dict[str, object]:

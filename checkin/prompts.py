@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from checkin.question_sets import FollowUp, Question, QuestionSet
 from checkin.reading import SCALE_INTENTS
-from checkin.wire import Button, Prompt, button_payload
+from checkin.wire import Button, Progress, Prompt, button_payload
 from checkin.wording import BotWording
 
 CONSENT_STEP = "consent"
@@ -54,6 +54,9 @@ class PromptBuilder:
             pictograms=question.pictograms,
             buttons=answers + self._controls(question.id, turn),
             question_id=question.id,
+            progress=Progress(
+                position=self.qs.position(question.id), total=len(self.qs.spec.questions)
+            ),
         )
 
     def follow_up(self, follow_up: FollowUp, turn: int) -> Prompt:

@@ -17,6 +17,8 @@ from covoice.taxonomy import ScaleOption, Taxonomy
 END = "end"  # a branch target meaning "no more questions"
 # The bot's own wording lives beside the sets but is not a set.
 BOT_WORDING_FILE = "bot_wording.yml"
+# The channels' own words sit beside the sets and are not sets.
+WORDING_FILES = frozenset({BOT_WORDING_FILE, "kiosk_wording.yml"})
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led")
 
 
@@ -96,6 +98,10 @@ class QuestionSet:
         self._order = [question.id for question in spec.questions]
         self._taxonomy = taxonomy
 
+    def position(self, question_id: str) -> int:
+        """Where the question comes in the set, counting from 1."""
+        return self._order.index(question_id) + 1
+
     @property
     def first(self) -> Question:
         return self.spec.questions[0]
@@ -151,7 +157,7 @@ def load_question_sets(directory: Path, taxonomy: Taxonomy) -> dict[str, Questio
     """
     sets: dict[str, QuestionSet] = {}
     for path in sorted(directory.glob("*.yml")):
-        if path.name == BOT_WORDING_FILE:
+        if path.name in WORDING_FILES:
             continue
         question_set = load_question_set(path, taxonomy)
         if question_set.id in sets:

@@ -30,6 +30,15 @@ class Button(BaseModel):
     kind: Literal["answer", "control"] = "answer"
 
 
+class Progress(BaseModel):
+    """Where a question comes in its set: question ``position`` of ``total``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    position: int = Field(ge=1)
+    total: int = Field(ge=1)
+
+
 class Prompt(BaseModel):
     """One message for the person in both wordings; the channel picks one and speaks it."""
 
@@ -42,6 +51,7 @@ class Prompt(BaseModel):
     buttons: tuple[Button, ...] = ()
     # The question (or step) the prompt asks, when it asks one.
     question_id: str | None = None
+    progress: Progress | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -63,6 +63,8 @@ def run(
     demo_service: Annotated[bool, typer.Option(help="Add the demo service if missing")] = True,
 ) -> None:
     """Start the Rasa server, the action server and the app; Ctrl-C stops them all."""
+    from bot.speech import voice_in_use
+    from cli.kiosk_commands import demo_kiosk_url
     from cli.stack import Stack, StackError
     from storage.migrate import upgrade_database
 
@@ -77,6 +79,7 @@ def run(
             provider_name=DEMO_PROVIDER[1],
             if_missing=True,
         )
+    kiosk = demo_kiosk_url(settings, DEMO_SERVICE[0]) if demo_service else None
     stack = Stack(settings, log_dir=settings.data_dir / "logs")
     # Ctrl-C and SIGTERM both stop cleanly, even where a parent shell ignores SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -90,9 +93,11 @@ def run(
         )
         typer.echo(
             f"  Chat in another terminal:  .venv/bin/covoice chat --service {DEMO_SERVICE[0]}\n"
-            f"  App and its API:           http://127.0.0.1:{settings.app_port}/docs\n"
+            + (f"  Demo kiosk (tablet page):  {kiosk}\n" if kiosk else "")
+            + f"  App and its API:           {settings.app_url}/docs\n"
             f"  Rasa server:               {settings.rasa_url}\n"
             f"  Logs:                      {settings.data_dir / 'logs'}\n"
+            f"  Speech:                    {voice_in_use(settings)}\n"
             "Press Ctrl-C to stop."
         )
         while all(process.popen.poll() is None for process in stack.processes):

@@ -10,7 +10,9 @@ from cli import (
     audit_commands,
     chat_commands,
     export_commands,
+    kiosk_commands,
     nlu_commands,
+    speech_commands,
     store_commands,
     tag_commands,
 )
@@ -34,6 +36,9 @@ app.add_typer(store_commands.question_sets_app, name="question-sets")
 app.add_typer(apikey_commands.apikey_app, name="apikey")
 app.add_typer(nlu_commands.nlu_app, name="nlu")
 app.add_typer(alert_commands.alerts_app, name="alerts")
+app.add_typer(speech_commands.speech_app, name="speech")
+app.add_typer(kiosk_commands.kiosk_app, name="kiosk")
+app.add_typer(kiosk_commands.person_app, name="person")
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from bot.rasa_client import WEBHOOK_PATH, hide_tokens_in_httpx_logs
 from covoice.settings import PROJECT_ROOT, ServerName, Settings, SettingsError
@@ -66,6 +67,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
         SettingsError: a secret's file in the data folder is unusable.
     """
     env = dict(os.environ)
+    # Every setting given a value travels; the ones below are resolved first.
+    for name, value in settings:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value not in ("", None):
+            env[f"COVOICE_{name.upper()}"] = str(value)
     env.update(
         {
             "COVOICE_DATA_DIR": str(settings.data_dir),

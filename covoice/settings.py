@@ -74,8 +74,25 @@ class Settings(BaseSettings):
     pseudonym_key: str = ""
     # Who is at the keyboard, for the audit log; the operating-system user when unset.
     actor: str = ""
+    # Spoken prompts (bot/speech.py). "auto" speaks with gTTS while Google answers
+    # and with the clearest offline voice otherwise (pico2wave, else espeak-ng).
+    # speech_voice is the offline voice: a pico2wave language (en-GB) or an
+    # espeak-ng voice (en-gb); empty means British English. A speech_rate of 0.8
+    # speaks slower; Google is given up on after speech_gtts_timeout_seconds.
+    speech_engine: Literal["auto", "gtts", "pico", "espeak"] = "auto"
+    speech_voice: str = ""
+    speech_rate: float = Field(default=1.0, ge=0.5, le=1.5)
+    speech_gtts_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    # The address people and managers reach the app at (printed in kiosk URLs);
+    # http://127.0.0.1:<app_port> unless set.
+    public_url: str = ""
+    # The kiosk: its own words, and how long without a touch before it asks
+    # "are you still there?", then how much longer before it says goodbye.
+    kiosk_wording_path: Path = PROJECT_ROOT / "question_sets" / "kiosk_wording.yml"
+    kiosk_idle_seconds: int = Field(default=120, ge=10, le=3600)
+    kiosk_goodbye_seconds: int = Field(default=30, ge=5, le=600)
 
-    @field_validator("rasa_url")
+    @field_validator("rasa_url", "public_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
@@ -100,6 +117,10 @@ class Settings(BaseSettings):
         if not self.rasa_url:
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         return self
+
+    @property
+    def app_url(self) -> str:
+        return self.public_url or f"http://127.0.0.1:{self.app_port}"
 
     @property
     def action_budget_seconds(self) -> float:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -90,6 +91,11 @@ class Person(Base):
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
     ref: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by a manager for the people a kiosk offers to choose from: a first
+    # name and, if they want one, a small photo (else the kiosk shows initials).
+    first_name: Mapped[str | None] = mapped_column(String(40))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(16))
 
 
 class Contact(Base):
@@ -343,3 +349,21 @@ class TagCorrection(Base):
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     corrected_by: Mapped[str] = mapped_column(String(100))
     corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Kiosk(Base):
+    """A tablet page for one service, reached by a URL that carries its token.
+
+    Only a SHA-256 hash of the token is kept; the prefix names the kiosk in
+    listings and when it is revoked.
+    """
+
+    __tablename__ = "kiosk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from storage.models import (
     Contact,
     Conversation,
     InboundMessage,
+    Kiosk,
     Person,
     Provider,
     Response,
@@ -53,6 +54,24 @@ class PersonRepository:
             self.session.add(person)
             self.session.flush()
         return person
+
+    def get(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def by_ref(self, service_id: str, ref: str) -> Person | None:
+        return self.session.scalar(
+            select(Person).where(Person.service_id == service_id, Person.ref == ref)
+        )
+
+    def named(self, service_id: str) -> list[Person]:
+        """The people a kiosk at ``service_id`` offers to choose from, by first name."""
+        return list(
+            self.session.scalars(
+                select(Person)
+                .where(Person.service_id == service_id, Person.first_name.is_not(None))
+                .order_by(Person.first_name, Person.id)
+            )
+        )
 
 
 class ContactRepository:
@@ -187,3 +206,23 @@ class AlertRepository:
                 SafeguardingAlert.inbound_message_id == inbound_message_id
             )
         )
+
+
+class KioskRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_hash(self, token_hash: str) -> Kiosk | None:
+        return self.session.scalar(select(Kiosk).where(Kiosk.token_hash == token_hash))
+
+    def by_prefix(self, prefix: str) -> Kiosk | None:
+        return self.session.scalar(select(Kiosk).where(Kiosk.prefix == prefix))
+
+    def list_all(self, service_id: str | None = None) -> list[Kiosk]:
+        query = select(Kiosk).order_by(Kiosk.id)
+        if service_id is not None:
+            query = query.where(Kiosk.service_id == service_id)
+        return list(self.session.scalars(query))
+
+    def add(self, kiosk: Kiosk) -> None:
+        self.session.add(kiosk)

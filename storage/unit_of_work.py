@@ -15,6 +15,7 @@ from storage.repositories import (
     ContactRepository,
     ConversationRepository,
     InboundRepository,
+    KioskRepository,
     PersonRepository,
     ResponseRepository,
     ServiceRepository,
@@ -35,6 +36,8 @@ class UnitOfWork:
     inbound: InboundRepository
     api_keys: ApiKeyRepository
     audit: AuditRepository
+    alerts: AlertRepository
+    kiosks: KioskRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -50,6 +53,7 @@ class UnitOfWork:
         self.api_keys = ApiKeyRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.alerts = AlertRepository(self.session)
+        self.kiosks = KioskRepository(self.session)
         return self
 
     def __exit__(

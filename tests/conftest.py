@@ -22,6 +22,7 @@ from tagging.tagger import Tagger
 FIXTURE_SETS = PROJECT_ROOT / "tests" / "fixtures" / "question_sets"
 CHECKIN = FIXTURE_SETS / "fixture_checkin.yml"
 WORDING = FIXTURE_SETS / "bot_wording.yml"
+KIOSK_WORDING = PROJECT_ROOT / "tests" / "fixtures" / "kiosk_wording.yml"
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +69,7 @@ def fixture_settings(data_dir: Path, **overrides: Any) -> Settings:
         "data_dir": data_dir,
         "question_sets_dir": FIXTURE_SETS,
         "bot_wording_path": WORDING,
+        "kiosk_wording_path": KIOSK_WORDING,
         "default_question_set": "fixture_checkin",
         "pseudonym_key": "test-key",
     }

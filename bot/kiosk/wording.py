@@ -1,0 +1,51 @@
+"""The kiosk page's own words (start, who is answering, settings), in both wordings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from checkin.question_sets import QuestionSetError, Wording, describe_errors
+
+# Every word the page shows; the page is written against these names.
+WORD_KEYS = (
+    "welcome start who_is_answering role_person role_staff_supported role_family who_are_you "
+    "anonymous stop skip help talk_to_person hear_again speech_on speech_off easy_words "
+    "fuller_words bigger_text high_contrast question_of type_here send still_there still_here "
+    "goodbye cant_talk try_again settings about"
+).split()
+
+
+class KioskWording(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    words: dict[str, Wording]
+    pictograms: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _every_word(self) -> KioskWording:
+        missing = [key for key in WORD_KEYS if key not in self.words]
+        if missing:
+            raise ValueError(f"words lacks {', '.join(missing)}")
+        unknown = sorted(set(self.pictograms) - set(self.words))
+        if unknown:
+            raise ValueError(f"pictograms for words that do not exist: {', '.join(unknown)}")
+        return self
+
+
+def load_kiosk_wording(path: Path) -> KioskWording:
+    """Read and check the kiosk's wording file.
+
+    Raises:
+        QuestionSetError: the file is missing, is not YAML, or lacks a word.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise QuestionSetError(f"{path}: cannot read the kiosk's wording ({error})") from None
+    try:
+        return KioskWording.model_validate(raw)
+    except ValidationError as error:
+        raise QuestionSetError(f"{path}: " + describe_errors(error)) from None
