@@ -134,10 +134,6 @@ def kiosk_router() -> APIRouter:
                     }
                     for key, word in words.items()
                 },
-                "pictures": {
-                    key: parts.views.picture(emoji, decorative=True)
-                    for key, emoji in parts.wording.pictograms.items()
-                },
                 "roles": [
                     {
                         "id": role,

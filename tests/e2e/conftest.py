@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.credentials import issue
+from bot.pictograms import copy_pictograms
+from cli.kiosk_commands import emoji_in_use
 from cli.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from covoice.settings import Settings
 from storage.migrate import upgrade_database
@@ -39,10 +41,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "default_question_set": "fixture_checkin",
             # Offline speech, as on a machine with no network: Google is never tried.
             "speech_engine": "espeak",
+            # Short enough for the kiosk's idle test to wait out.
+            "kiosk_idle_seconds": 10,
+            "kiosk_goodbye_seconds": 5,
         }
     )
     upgrade_database(settings.resolved_database_url)
     seed_service(store_of(settings))
+    copy_pictograms(emoji_in_use(settings))  # the fixture set's pictures, beside production's
     running = Stack(settings, log_dir=data_dir / "logs")
     try:
         started = (running.start_action_server(), running.start_rasa(), running.start_app())
