@@ -647,9 +647,14 @@ function hearAgain() {
   }
 }
 
+/** End with a full stop unless it already ends a sentence, so a screen reader pauses. */
+function asSentence(text) {
+  return /[.!?。]$/.test(text.trim()) ? text : `${text}.`;
+}
+
 function announce(lines) {
   const progress = kiosk.screen === "talk" ? currentProgress() : null;
-  const text = (progress ? [progressWords(progress), ...lines] : lines).filter(Boolean).join(" ");
+  const text = (progress ? [progressWords(progress), ...lines] : lines).filter(Boolean).map(asSentence).join(" ");
   const announcer = $("announcer");
   // Emptied first so the same words twice in a row are still read out.
   announcer.textContent = "";
