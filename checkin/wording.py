@@ -7,12 +7,15 @@ same way, in both wordings, with no retraining.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checkin.question_sets import QuestionSetError, Wording, describe_errors
 from checkin.wire import Button, Prompt, PromptKind
+
+WordingFile = TypeVar("WordingFile", bound=BaseModel)
 
 
 class ButtonWording(BaseModel):
@@ -114,11 +117,20 @@ def load_bot_wording(path: Path) -> BotWording:
     Raises:
         QuestionSetError: the file is missing, is not YAML, or lacks a message.
     """
+    return read_wording_file(path, BotWording, "the bot's wording")
+
+
+def read_wording_file(path: Path, model: type[WordingFile], what: str) -> WordingFile:
+    """Read a YAML file of words and check it against ``model``.
+
+    Raises:
+        QuestionSetError: the file is missing, is not YAML, or does not fit ``model``.
+    """
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise QuestionSetError(f"{path}: cannot read the bot's wording ({error})") from None
+        raise QuestionSetError(f"{path}: cannot read {what} ({error})") from None
     try:
-        return BotWording.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         raise QuestionSetError(f"{path}: " + describe_errors(error)) from None

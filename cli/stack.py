@@ -75,17 +75,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             env[f"COVOICE_{name.upper()}"] = str(value)
     env.update(
         {
-            "COVOICE_DATA_DIR": str(settings.data_dir),
             "COVOICE_DATABASE_URL": settings.resolved_database_url,
-            "COVOICE_RASA_URL": settings.rasa_url,
-            "COVOICE_RASA_PORT": str(settings.rasa_port),
-            "COVOICE_ACTION_PORT": str(settings.action_port),
-            "COVOICE_APP_PORT": str(settings.app_port),
-            "COVOICE_QUESTION_SETS_DIR": str(settings.question_sets_dir),
-            "COVOICE_BOT_WORDING_PATH": str(settings.bot_wording_path),
-            "COVOICE_TAXONOMY_PATH": str(settings.taxonomy_path),
-            "COVOICE_DEFAULT_QUESTION_SET": settings.default_question_set,
-            "COVOICE_BIND_HOST": settings.bind_host,
             "COVOICE_RASA_BIND_HOST": settings.host_for("rasa"),
             "COVOICE_ACTION_BIND_HOST": settings.host_for("action"),
             "COVOICE_APP_BIND_HOST": settings.host_for("app"),

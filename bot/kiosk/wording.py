@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from checkin.question_sets import QuestionSetError, Wording, describe_errors
+from checkin.question_sets import Wording
+from checkin.wording import read_wording_file
 
 # Every word the page shows; the page is written against these names.
 WORD_KEYS = (
@@ -41,11 +41,4 @@ def load_kiosk_wording(path: Path) -> KioskWording:
     Raises:
         QuestionSetError: the file is missing, is not YAML, or lacks a word.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise QuestionSetError(f"{path}: cannot read the kiosk's wording ({error})") from None
-    try:
-        return KioskWording.model_validate(raw)
-    except ValidationError as error:
-        raise QuestionSetError(f"{path}: " + describe_errors(error)) from None
+    return read_wording_file(path, KioskWording, "the kiosk's wording")
