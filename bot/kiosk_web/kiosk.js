@@ -188,7 +188,9 @@ async function sendToApp(path, body, { typed = false } = {}) {
   if (path === "start" && status === 200 && data && data.session) {
     visit.session = data.session;
   }
-  if (replies.length && visit.session) {
+  // The bot could not answer (Rasa down): the tap is kept for "try again".
+  const failed = replies.some((prompt) => prompt.kind === "error");
+  if (replies.length && visit.session && !failed) {
     kiosk.retry = null;
     // Typed words stay in the box until they have surely arrived.
     if (typed) $("free-text-box").value = "";

@@ -8,6 +8,10 @@ and AA. Screenshots go to docs/screenshots/.
 from __future__ import annotations
 
 import re
+import struct
+import threading
+import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from bot.kiosk.tokens import issue
 from checkin.wording import BotWording
 from cli.stack import Stack
 from covoice.settings import PROJECT_ROOT
+from governance.people import add_person
 from storage.models import Conversation, Response
 from storage.unit_of_work import UnitOfWork
 
@@ -213,6 +218,99 @@ def test_with_no_touch_the_kiosk_asks_then_clears_the_screen_and_keeps_the_answe
 
     _, answers = _kiosk_answers(store, kiosk_url)
     assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
+
+
+def test_with_rasa_down_the_kiosk_says_sorry_and_try_again_keeps_the_tap_once(
+    page: Page, kiosk_url: str, stack: Stack, store: Callable[[], UnitOfWork]
+) -> None:
+    _begin(page, kiosk_url, "Fixture Me$")
+    page.get_by_role("button", name="Yes, let's start").click()
+    expect(page.locator("#progress-words")).to_have_text(re.compile(r"Fixture 1 of"))
+
+    stack.stop("Rasa server")
+    restarted = threading.Event()
+    try:
+        page.locator(".answer").first.click()  # feel_safe: Yes, while Rasa is down
+        expect(page.locator("#trouble-title")).to_have_text(re.compile("Fixture Sorry, I can't"))
+        try_again = page.get_by_role("button", name=re.compile("Fixture Try again"))
+        expect(try_again).to_be_visible()
+        _, answers = _kiosk_answers(store, kiosk_url)
+        assert answers == []
+
+        def restart() -> None:
+            stack.wait_ready(stack.start_rasa(), on_progress=lambda _: None)
+            restarted.set()
+
+        threading.Thread(target=restart, daemon=True).start()
+        # Someone is still there while Rasa comes back: no idle goodbye meanwhile.
+        deadline = time.monotonic() + 120
+        while not restarted.wait(timeout=2):
+            assert time.monotonic() < deadline, "Rasa did not come back"
+            page.mouse.click(5, 5)
+    finally:
+        if not restarted.is_set() and not any(p.name == "Rasa server" for p in stack.processes):
+            stack.wait_ready(stack.start_rasa(), on_progress=lambda _: None)
+
+    try_again.click()
+    expect(page.locator("#progress-words")).to_have_text(re.compile(r"Fixture 2 of"))
+    _, answers = _kiosk_answers(store, kiosk_url)
+    assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
+
+
+def test_reloading_mid_check_in_shows_nothing_of_the_last_person_and_keeps_their_answers(
+    page: Page, kiosk_url: str, store: Callable[[], UnitOfWork]
+) -> None:
+    _begin(page, kiosk_url, "Fixture Me$")
+    page.get_by_role("button", name="Yes, let's start").click()
+    question = page.locator("#talk-title").inner_text()
+    page.locator(".answer").first.click()
+    expect(page.locator("#progress-words")).to_have_text(re.compile(r"Fixture 2 of"))
+
+    page.reload()
+    expect(page.get_by_role("button", name=re.compile("Fixture Start"))).to_be_visible()
+    assert question not in page.locator("body").inner_text()
+    assert page.locator("#prompts").inner_text() == ""
+    page.go_back()  # nor does the browser's history bring them back
+    assert question not in page.locator("body").inner_text()
+
+    _, answers = _kiosk_answers(store, kiosk_url)
+    assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
+
+
+def test_a_person_picks_their_own_photo_with_no_typing(
+    page: Page, kiosk_url: str, store: Callable[[], UnitOfWork]
+) -> None:
+    with store() as uow:
+        person = add_person(uow, "oak-house", "Fixture Rosa", ref="page-rosa", photo=_tiny_png())
+        uow.commit()
+    page.goto(kiosk_url)
+    page.get_by_role("button", name=re.compile("Fixture Start")).click()
+    page.get_by_role("button", name=re.compile("Fixture Me$")).click()
+    rosa = page.get_by_role("button", name=re.compile("Fixture Rosa"))
+    photo = rosa.locator("img")
+    expect(photo).to_have_attribute("src", re.compile(rf"/photo/{person.id}$"))
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 2
+    rosa.click()
+    page.get_by_role("button", name="Yes, let's start").click()
+    page.locator(".answer").first.click()
+    expect(page.locator("#progress-words")).to_have_text(re.compile(r"Fixture 2 of"))
+
+    conversation, _ = _kiosk_answers(store, kiosk_url)
+    with store() as uow:
+        chosen = uow.people.get(conversation.person_id or 0)
+        assert chosen is not None and chosen.ref == "page-rosa"
+
+
+def _tiny_png() -> bytes:
+    """A 2 by 2 grey PNG, made here so the test needs no image library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    pixels = zlib.compress(b"\x00\x80\x80" * 2)  # each row: filter 0, two pixels
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def test_every_screen_passes_axe_in_each_mode_and_is_photographed(
