@@ -52,7 +52,7 @@ $(MODEL): $(RASA_INPUTS) | $(RASA_VENV)/.installed
 	@touch $@
 
 # The theme tagger and safeguarding screener, retrained when their examples change.
-$(TAGGER): nlu/tagging/themes.yml nlu/tagging/safeguarding.yml tagging/model.py tagging/features.py | $(VENV)/.installed
+$(TAGGER): nlu/tagging/themes.yml nlu/tagging/safeguarding.yml tagging/model.py tagging/features.py tagging/tagger.py | $(VENV)/.installed
 	@scripts/with-progress "Training the theme tagger and safeguarding screener (about 20 seconds)" \
 	  var/setup/tagger-train.log $(VENV)/bin/covoice nlu train
 

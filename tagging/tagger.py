@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from covoice.taxonomy import Taxonomy
 from tagging import model as model_module
 from tagging.embedding import SentenceEmbedder
@@ -117,6 +119,8 @@ def train_tagger(
     theme_examples = load_theme_examples(files.themes, themes)
     harm_examples = load_safeguarding_examples(files.safeguarding, taxonomy.safeguarding_categories)
     featurizer = Featurizer(embedder, feature_kinds)
+    # The sentences of the longer examples, each with its example's row.
+    sentences = [(i, part) for i, ex in enumerate(harm_examples) for part in sentences_of(ex.text)]
     return train(
         featurizer.features([example.text for example in theme_examples]),
         theme_examples,
@@ -125,6 +129,8 @@ def train_tagger(
         harm_examples,
         taxonomy.safeguarding_categories,
         feature_kinds=featurizer.kinds,
+        harm_sentence_features=featurizer.features([part for _, part in sentences]),
+        harm_sentence_of=np.array([row for row, _ in sentences], dtype=np.int64),
         fingerprint=files.fingerprint(),
     )
 
