@@ -344,6 +344,31 @@ def test_every_screen_passes_axe_in_each_mode_and_is_photographed(
             context.close()
 
 
+def test_the_people_idle_and_trouble_screens_pass_axe(
+    browser: Browser, kiosk_url: str, store: Callable[[], UnitOfWork]
+) -> None:
+    with store() as uow:
+        add_person(uow, "oak-house", "Fixture Rosa", ref="page-rosa", photo=_tiny_png())
+        uow.commit()
+    page = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
+    page.goto(kiosk_url)
+    page.get_by_role("button", name=re.compile("Fixture Start")).click()
+    page.get_by_role("button", name=re.compile("Fixture Me$")).click()
+    expect(page.get_by_role("button", name=re.compile("Fixture Rosa"))).to_be_visible()
+    _no_axe_violations(page, "who are you")
+    page.get_by_role("button", name=re.compile("Fixture I won't say")).click()
+    page.get_by_role("button", name="Yes, let's start").click()
+    expect(page.locator("#idle-dialog")).to_be_visible(timeout=20_000)
+    _no_axe_violations(page, "are you still there")
+    page.locator("#still-here").click()
+    # The network fails under the page: the trouble screen, whatever the cause.
+    page.route("**/api/say", lambda route: route.abort())
+    page.locator(".answer").first.click()
+    expect(page.locator("#trouble-title")).to_be_visible()
+    _no_axe_violations(page, "trouble")
+    page.context.close()
+
+
 def test_an_unknown_kiosk_gets_a_friendly_page(browser: Browser, stack: Stack) -> None:
     page = browser.new_context(bypass_csp=True).new_page()
     response = page.goto(f"{stack.settings.app_url}/kiosk/k0123456789_{'x' * 43}")
