@@ -30,6 +30,9 @@ from bot.kiosk.wording import load_kiosk_wording
 from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
 from bot.speech import Speech
+from bot.telegram.channel import TelegramChannel
+from bot.telegram.polling import start_polling, stop_polling
+from bot.telegram.wording import load_telegram_wording
 from checkin.loading import load_sets_and_wording
 from checkin.wire import Prompt
 from covoice.settings import Settings
@@ -48,6 +51,7 @@ class AppParts:
     roles: tuple[str, ...]
     question_sets: frozenset[str]
     kiosk: KioskParts
+    telegram: TelegramChannel
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -93,6 +97,12 @@ def build_parts(settings: Settings) -> AppParts:
         idle_seconds=settings.kiosk_idle_seconds,
         goodbye_seconds=settings.kiosk_goodbye_seconds,
     )
+    telegram = TelegramChannel(
+        chat=chat,
+        store=store,
+        wording=load_telegram_wording(settings.telegram_wording_path),
+        voice=kiosk.voice,
+    )
     return AppParts(
         chat=chat,
         rasa=rasa,
@@ -100,6 +110,7 @@ def build_parts(settings: Settings) -> AppParts:
         roles=taxonomy.respondent_roles,
         question_sets=frozenset(sets),
         kiosk=kiosk,
+        telegram=telegram,
     )
 
 
@@ -181,7 +192,11 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = parts or build_parts(settings)
         app.state.parts = own
+        token = settings.telegram_bot_token.get_secret_value()
+        telegram = await start_polling(own.telegram, token, settings.telegram_api_url)
         yield
+        if telegram is not None:
+            await stop_polling(telegram)
         if parts is None:
             await own.aclose()
 

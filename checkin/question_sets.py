@@ -18,7 +18,7 @@ END = "end"  # a branch target meaning "no more questions"
 # The bot's own wording lives beside the sets but is not a set.
 BOT_WORDING_FILE = "bot_wording.yml"
 # The channels' own words sit beside the sets and are not sets.
-WORDING_FILES = frozenset({BOT_WORDING_FILE, "kiosk_wording.yml"})
+WORDING_FILES = frozenset({BOT_WORDING_FILE, "kiosk_wording.yml", "telegram_wording.yml"})
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led")
 
 

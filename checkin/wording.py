@@ -7,10 +7,10 @@ same way, in both wordings, with no retraining.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from checkin.question_sets import QuestionSetError, Wording, describe_errors
 from checkin.wire import Button, Prompt, PromptKind
@@ -118,6 +118,29 @@ def load_bot_wording(path: Path) -> BotWording:
         QuestionSetError: the file is missing, is not YAML, or lacks a message.
     """
     return read_wording_file(path, BotWording, "the bot's wording")
+
+
+class ChannelWording(BaseModel):
+    """A channel's own words by name (a kiosk's start screen, Telegram's invite replies).
+
+    A subclass names every word its channel is written against in ``KEYS``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    KEYS: ClassVar[tuple[str, ...]] = ()
+
+    words: dict[str, Wording]
+    pictograms: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _every_word(self) -> ChannelWording:
+        missing = [key for key in self.KEYS if key not in self.words]
+        if missing:
+            raise ValueError(f"words lacks {', '.join(missing)}")
+        unknown = sorted(set(self.pictograms) - set(self.words))
+        if unknown:
+            raise ValueError(f"pictograms for words that do not exist: {', '.join(unknown)}")
+        return self
 
 
 def read_wording_file(path: Path, model: type[WordingFile], what: str) -> WordingFile:

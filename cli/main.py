@@ -15,6 +15,7 @@ from cli import (
     speech_commands,
     store_commands,
     tag_commands,
+    telegram_commands,
 )
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.command("run")(chat_commands.run)
 app.command("chat")(chat_commands.chat)
 app.command("migrate")(store_commands.migrate)
 app.command("requests")(export_commands.person_requests)
+app.command("invite")(telegram_commands.invite)
 app.command("tag")(tag_commands.tag)
 app.add_typer(export_commands.export_app, name="export")
 app.add_typer(export_commands.inbox_app, name="inbox")

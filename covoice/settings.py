@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -91,8 +91,21 @@ class Settings(BaseSettings):
     kiosk_wording_path: Path = PROJECT_ROOT / "question_sets" / "kiosk_wording.yml"
     kiosk_idle_seconds: int = Field(default=120, ge=10, le=3600)
     kiosk_goodbye_seconds: int = Field(default=30, ge=5, le=600)
+    # Telegram: the channel starts when a bot token is set (TELEGRAM_BOT_TOKEN
+    # or COVOICE_TELEGRAM_BOT_TOKEN). telegram_api_url points it at another Bot
+    # API server (the tests' emulator); the bot's username makes invite links.
+    telegram_bot_token: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices(
+            "telegram_bot_token", "COVOICE_TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"
+        ),
+    )
+    telegram_api_url: str = ""
+    telegram_bot_username: str = ""
+    telegram_wording_path: Path = PROJECT_ROOT / "question_sets" / "telegram_wording.yml"
+    telegram_invite_days: int = Field(default=14, ge=1, le=365)
 
-    @field_validator("rasa_url", "public_url")
+    @field_validator("rasa_url", "public_url", "telegram_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):

@@ -114,6 +114,8 @@ class Contact(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     respondent_role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whether prompts also come as voice notes, where the channel can send them.
+    voice_on: Mapped[bool] = mapped_column(default=True)
 
 
 class Conversation(Base):
@@ -367,3 +369,41 @@ class Kiosk(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+
+
+class TelegramInvite(Base):
+    """A one-time code that links a Telegram account to a person and a role.
+
+    Only a SHA-256 hash of the code is kept. A code is used once, before it expires.
+    """
+
+    __tablename__ = "telegram_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    respondent_role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+
+
+class TelegramKeyboard(Base):
+    """The buttons under one message sent to a chat.
+
+    Telegram carries at most 64 bytes of callback data, so a button carries
+    this row's id and its own place; the payload stays here. Once a button is
+    pressed the row is answered and every other press of it is stale.
+    """
+
+    __tablename__ = "telegram_keyboard"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), index=True)
+    message_id: Mapped[int | None]
+    payloads: Mapped[list[str]] = mapped_column(JSON)
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]

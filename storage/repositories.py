@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -18,6 +21,8 @@ from storage.models import (
     Response,
     SafeguardingAlert,
     Service,
+    TelegramInvite,
+    TelegramKeyboard,
 )
 
 
@@ -226,3 +231,54 @@ class KioskRepository:
 
     def add(self, kiosk: Kiosk) -> None:
         self.session.add(kiosk)
+
+
+class TelegramRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def invite_by_hash(self, code_hash: str) -> TelegramInvite | None:
+        return self.session.scalar(
+            select(TelegramInvite).where(TelegramInvite.code_hash == code_hash)
+        )
+
+    def add_invite(self, invite: TelegramInvite) -> None:
+        self.session.add(invite)
+
+    def claim_invite(self, invite_id: int, contact_id: int, at: datetime) -> bool:
+        """Mark an invite used, unless another chat used it first: False then."""
+        claimed = self.session.execute(
+            update(TelegramInvite)
+            .where(TelegramInvite.id == invite_id, TelegramInvite.used_at.is_(None))
+            .values(used_at=at, contact_id=contact_id)
+        )
+        return _changed(claimed)
+
+    def keyboard(self, keyboard_id: int) -> TelegramKeyboard | None:
+        return self.session.get(TelegramKeyboard, keyboard_id)
+
+    def add_keyboard(self, keyboard: TelegramKeyboard) -> None:
+        self.session.add(keyboard)
+        self.session.flush()  # its id goes into the buttons
+
+    def use_keyboard(self, keyboard_id: int, at: datetime) -> bool:
+        """Mark a keyboard pressed, unless a press or newer prompts got there first."""
+        used = self.session.execute(
+            update(TelegramKeyboard)
+            .where(TelegramKeyboard.id == keyboard_id, TelegramKeyboard.answered_at.is_(None))
+            .values(answered_at=at)
+        )
+        return _changed(used)
+
+    def retire_keyboards(self, sender_id: str, at: datetime) -> None:
+        """Every open keyboard of the chat stops counting."""
+        self.session.execute(
+            update(TelegramKeyboard)
+            .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
+            .values(answered_at=at)
+        )
+
+
+def _changed(result: Result[Any]) -> bool:
+    """Whether a conditional UPDATE changed a row (it did not if another got there first)."""
+    return bool(cast(CursorResult[Any], result).rowcount)

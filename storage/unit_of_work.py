@@ -19,6 +19,7 @@ from storage.repositories import (
     PersonRepository,
     ResponseRepository,
     ServiceRepository,
+    TelegramRepository,
 )
 
 
@@ -38,6 +39,7 @@ class UnitOfWork:
     audit: AuditRepository
     alerts: AlertRepository
     kiosks: KioskRepository
+    telegram: TelegramRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -54,6 +56,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.alerts = AlertRepository(self.session)
         self.kiosks = KioskRepository(self.session)
+        self.telegram = TelegramRepository(self.session)
         return self
 
     def __exit__(

@@ -23,6 +23,7 @@ FIXTURE_SETS = PROJECT_ROOT / "tests" / "fixtures" / "question_sets"
 CHECKIN = FIXTURE_SETS / "fixture_checkin.yml"
 WORDING = FIXTURE_SETS / "bot_wording.yml"
 KIOSK_WORDING = PROJECT_ROOT / "tests" / "fixtures" / "kiosk_wording.yml"
+TELEGRAM_WORDING = PROJECT_ROOT / "tests" / "fixtures" / "telegram_wording.yml"
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +71,7 @@ def fixture_settings(data_dir: Path, **overrides: Any) -> Settings:
         "question_sets_dir": FIXTURE_SETS,
         "bot_wording_path": WORDING,
         "kiosk_wording_path": KIOSK_WORDING,
+        "telegram_wording_path": TELEGRAM_WORDING,
         "default_question_set": "fixture_checkin",
         "pseudonym_key": "test-key",
     }

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, model_validator
-
-from checkin.question_sets import Wording
-from checkin.wording import read_wording_file
+from checkin.wording import ChannelWording, read_wording_file
 
 # Every word the page shows; the page is written against these names.
-WORD_KEYS = (
-    "welcome start who_is_answering role_person role_staff_supported role_family who_are_you "
-    "anonymous stop skip help talk_to_person hear_again speech_on speech_off easy_words "
-    "fuller_words bigger_text high_contrast question_of type_here send still_there still_here "
-    "goodbye cant_talk try_again settings about"
-).split()
+WORD_KEYS = tuple(
+    (
+        "welcome start who_is_answering role_person role_staff_supported role_family who_are_you "
+        "anonymous stop skip help talk_to_person hear_again speech_on speech_off easy_words "
+        "fuller_words bigger_text high_contrast question_of type_here send still_there still_here "
+        "goodbye cant_talk try_again settings about"
+    ).split()
+)
 
 
-class KioskWording(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    words: dict[str, Wording]
-    pictograms: dict[str, str] = {}
-
-    @model_validator(mode="after")
-    def _every_word(self) -> KioskWording:
-        missing = [key for key in WORD_KEYS if key not in self.words]
-        if missing:
-            raise ValueError(f"words lacks {', '.join(missing)}")
-        unknown = sorted(set(self.pictograms) - set(self.words))
-        if unknown:
-            raise ValueError(f"pictograms for words that do not exist: {', '.join(unknown)}")
-        return self
+class KioskWording(ChannelWording):
+    KEYS = WORD_KEYS
 
 
 def load_kiosk_wording(path: Path) -> KioskWording:

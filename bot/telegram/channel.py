@@ -1,0 +1,373 @@
+"""The Telegram channel: python-telegram-bot in front of the one inbound path.
+
+Every message from a linked chat goes to ``ChatService.handle`` as sender
+``tg:<chat id>``, with the update id as the channel's message id, so a
+re-delivered update is answered once. A chat is linked by an invite code
+(``/start CODE``); until then the bot explains how to get one and keeps
+nothing about the sender. Prompts go out in their easy-read words with a
+keyboard of picture-and-word buttons, and as a voice note unless the person
+turned voice notes off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.chat_service import ChatService, IncomingMessage
+from bot.telegram import keyboards
+from bot.telegram.invites import InviteState, check, redeem, sender_id
+from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
+from bot.telegram.wording import TelegramWording
+from checkin.wire import Prompt
+from storage.unit_of_work import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+# Commands the menu lists, and what each hands to the conversation.
+COMMANDS = {
+    "help": "/help",
+    "stop": "/stop",
+    "privacy": "/privacy_question",
+    "delete": "/withdraw_consent",
+}
+# The link step's buttons carry the code itself: nothing is stored before "yes".
+_LINK_YES, _LINK_NO = "l:yes:", "l:no:"
+
+Context = ContextTypes.DEFAULT_TYPE
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Voice(Protocol):
+    def audio(self, text: str, audio_format: Literal["mp3", "ogg"]) -> Path: ...
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Who a linked chat speaks for, as its contact records."""
+
+    sender_id: str
+    service_id: str
+    person_ref: str
+    role: str
+    voice_on: bool
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        chat: ChatService,
+        store: UnitOfWorkFactory,
+        wording: TelegramWording,
+        voice: Voice | None,
+    ) -> None:
+        self.chat = chat
+        self.store = store
+        self.wording = wording
+        self.voice = voice
+
+    def build(self, token: str, api_url: str = "") -> TelegramApp:
+        """An application with every handler, pointed at ``api_url`` when one is given."""
+        builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+        if api_url:
+            builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
+        application = builder.post_init(self._set_commands).build()
+        self.add_handlers(application)
+        return application
+
+    def add_handlers(self, application: TelegramApp) -> None:
+        private = filters.ChatType.PRIVATE
+        application.add_handler(MessageHandler(~private, self._not_private), group=0)
+        application.add_handler(
+            MessageHandler(filters.UpdateType.EDITED, self._unsupported), group=0
+        )
+        application.add_handler(CommandHandler("start", self._start, private))
+        application.add_handler(CommandHandler("voice", self._voice_setting, private))
+        application.add_handler(CommandHandler(list(COMMANDS), self._command, private))
+        application.add_handler(CallbackQueryHandler(self._press))
+        application.add_handler(
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, self._text)
+        )
+        application.add_handler(
+            MessageHandler(private & (filters.VOICE | filters.AUDIO), self._voice_message)
+        )
+        application.add_handler(MessageHandler(private & filters.COMMAND, self._unknown_command))
+        application.add_handler(MessageHandler(private, self._unsupported))
+
+    async def _set_commands(self, application: TelegramApp) -> None:
+        menu = [*COMMANDS, "voice"]
+        await application.bot.set_my_commands(
+            [BotCommand(name, self.wording.say(f"command_{name}")) for name in menu]
+        )
+
+    # -- linking a chat ---------------------------------------------------
+
+    async def _start(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        code = context.args[0] if context.args else ""
+        linked = await asyncio.to_thread(self._linked, chat_id)
+        if not code:
+            if linked is None:
+                await self._reply(update, "no_invite")
+            else:
+                await self._hand_in(update, linked, "hello")
+            return
+        state = await asyncio.to_thread(self._check, code)
+        if state is not InviteState.valid:
+            await self._reply(update, _REFUSALS[state])
+            return
+        buttons = [
+            InlineKeyboardButton(self.wording.button("yes_link"), callback_data=_LINK_YES + code),
+            InlineKeyboardButton(self.wording.button("no_link"), callback_data=_LINK_NO + code),
+        ]
+        await update.get_bot().send_message(
+            _chat_id(update),
+            self.wording.say("link_consent"),
+            reply_markup=InlineKeyboardMarkup([buttons]),
+        )
+
+    def _check(self, code: str) -> InviteState:
+        with self.store() as uow:
+            return check(uow, code)[0]
+
+    def _redeem(self, code: str, chat_id: int) -> InviteState:
+        with self.store() as uow:
+            state, contact = redeem(uow, code, chat_id)
+            if contact is not None:
+                uow.commit()
+            return state
+
+    async def _link_choice(self, update: Update, data: str) -> None:
+        query = update.callback_query
+        assert query is not None
+        chat_id = _chat_id(update)
+        await query.answer()
+        await _drop_keyboard(query)
+        if data.startswith(_LINK_NO):
+            await self._reply(update, "not_linked")
+            return
+        state = await asyncio.to_thread(self._redeem, data[len(_LINK_YES) :], chat_id)
+        if state is not InviteState.valid:
+            await self._reply(update, _REFUSALS[state])
+            return
+        await self._reply(update, "linked")
+        linked = await asyncio.to_thread(self._linked, chat_id)
+        if linked is not None:
+            await self._hand_in(update, linked, "hello")
+
+    # -- a linked chat's messages -----------------------------------------
+
+    async def _text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await self._from_linked(update, message.text)
+
+    async def _command(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self._from_linked(update, COMMANDS[name])
+
+    async def _unknown_command(self, update: Update, context: Context) -> None:
+        await self._from_linked(update, COMMANDS["help"])
+
+    async def _press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        data = query.data or ""
+        if data.startswith((_LINK_YES, _LINK_NO)):
+            await self._link_choice(update, data)
+            return
+        chat_id = _chat_id(update)
+        linked = await asyncio.to_thread(self._linked, chat_id)
+        if linked is None:
+            await query.answer()
+            await self._reply(update, "no_invite")
+            return
+        pressed = await asyncio.to_thread(self._use_press, linked.sender_id, data)
+        if pressed is None:
+            await query.answer(self.wording.say("stale_button"))
+            return
+        await query.answer()
+        # The keyboard gives way to the answer chosen, under the question's own words.
+        asked = query.message.text if isinstance(query.message, Message) else None
+        chosen = self.wording.say("you_chose", answer=pressed.label)
+        try:
+            await query.edit_message_text(f"{asked}\n\n{chosen}" if asked else chosen)
+        except TelegramError as error:
+            logger.info("Could not replace a keyboard in chat %s: %s", chat_id, error)
+        await self._hand_in(update, linked, pressed.payload)
+
+    def _use_press(self, sender: str, data: str) -> keyboards.Press | None:
+        with self.store() as uow:
+            pressed = keyboards.press(uow, sender, data)
+            uow.commit()
+            return pressed
+
+    async def _voice_setting(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        choice = (context.args[0].lower() if context.args else "").strip()
+        if choice not in ("on", "off"):
+            await self._reply(update, "voice_how")
+            return
+        changed = await asyncio.to_thread(self._set_voice, sender_id(chat_id), choice == "on")
+        await self._reply(update, f"voice_{choice}" if changed else "no_invite")
+
+    def _set_voice(self, sender: str, on: bool) -> bool:
+        with self.store() as uow:
+            contact = uow.contacts.by_sender(sender)
+            if contact is None:
+                return False
+            contact.voice_on = on
+            uow.commit()
+            return True
+
+    async def _voice_message(self, update: Update, context: Context) -> None:
+        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        await self._reply(update, "listen_later" if linked else "no_invite")
+
+    async def _unsupported(self, update: Update, context: Context) -> None:
+        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        await self._reply(update, "unsupported" if linked else "no_invite")
+
+    async def _not_private(self, update: Update, context: Context) -> None:
+        await self._reply(update, "private_only")
+
+    async def _from_linked(self, update: Update, text: str) -> None:
+        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        if linked is None:
+            await self._reply(update, "no_invite")
+            return
+        await self._hand_in(update, linked, text)
+
+    def _linked(self, chat_id: int) -> Linked | None:
+        sender = sender_id(chat_id)
+        with self.store() as uow:
+            found = uow.contacts.with_person_ref(sender)
+            if found is None:
+                return None
+            contact, person_ref = found
+            return Linked(
+                sender, contact.service_id, person_ref, contact.respondent_role, contact.voice_on
+            )
+
+    # -- into the conversation and back ------------------------------------
+
+    async def _hand_in(self, update: Update, linked: Linked, text: str) -> None:
+        message = IncomingMessage(
+            channel="telegram",
+            sender_id=linked.sender_id,
+            message_id=f"u{update.update_id}",
+            text=text,
+            service_id=linked.service_id,
+            person_ref=linked.person_ref,
+            role=linked.role,
+        )
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_chat_action("typing")
+        prompts = await self.chat.handle(message)
+        await self.send_prompts(update.get_bot(), chat.id, linked, prompts)
+
+    async def send_prompts(
+        self, bot: Bot, chat_id: int, linked: Linked, prompts: list[Prompt]
+    ) -> None:
+        """Each prompt as a message with its keyboard, then its voice note."""
+        await asyncio.to_thread(self._retire, linked.sender_id)
+        for prompt in prompts:
+            markup = None
+            keyboard_id = None
+            if prompt.buttons:
+                keyboard_id, faces = await asyncio.to_thread(self._keep, linked.sender_id, prompt)
+                markup = _markup(faces)
+            sent = await bot.send_message(chat_id, prompt.easy_read, reply_markup=markup)
+            if keyboard_id is not None:
+                await asyncio.to_thread(self._set_message, keyboard_id, sent.message_id)
+            if linked.voice_on and self.voice is not None:
+                await self._send_voice(bot, chat_id, prompt.easy_read)
+
+    async def _send_voice(self, bot: Bot, chat_id: int, words: str) -> None:
+        assert self.voice is not None
+        try:
+            path = await asyncio.to_thread(self.voice.audio, words, "ogg")
+        except Exception:  # noqa: BLE001 - the words are there; a voice note is extra
+            logger.exception("No voice note for chat %s", chat_id)
+            return
+        with path.open("rb") as audio:
+            await bot.send_voice(chat_id, audio)
+
+    def _retire(self, sender: str) -> None:
+        with self.store() as uow:
+            keyboards.retire(uow, sender)
+            uow.commit()
+
+    def _keep(self, sender: str, prompt: Prompt) -> tuple[int, list[Face]]:
+        with self.store() as uow:
+            kept = keyboards.keep(uow, sender, prompt)
+            uow.commit()
+            return kept
+
+    def _set_message(self, keyboard_id: int, message_id: int) -> None:
+        with self.store() as uow:
+            keyboards.set_message(uow, keyboard_id, message_id)
+            uow.commit()
+
+    async def _reply(self, update: Update, key: str) -> None:
+        chat = update.effective_chat
+        if chat is not None:
+            await update.get_bot().send_message(chat.id, self.wording.say(key))
+
+
+_REFUSALS = {
+    InviteState.unknown: "bad_code",
+    InviteState.used: "used_code",
+    InviteState.expired: "expired_code",
+}
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
+def _markup(faces: list[Face]) -> InlineKeyboardMarkup:
+    answers = [f for f in faces if not f.control]
+    controls = [f for f in faces if f.control]
+    rows = [answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)]
+    if controls:
+        rows.append(controls)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f.text, callback_data=f.callback_data) for f in row] for row in rows]
+    )
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as error:
+        logger.info("Could not remove a keyboard: %s", error)
