@@ -64,7 +64,7 @@ $(SYSTEM_PACKAGES): scripts/install-system-packages
 # OpenMoji's pictures (and axe-core for the browser tests) from npm.
 $(NODE): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "The kiosk's pictures come from npm: install Node.js and npm (Debian: apt-get install npm), then run make again."; exit 1; }
-	@scripts/with-progress "Installing OpenMoji and axe-core from npm" var/setup/npm-install.log \
+	@scripts/with-progress "Installing OpenMoji, axe-core and the Telegram emulator from npm" var/setup/npm-install.log \
 	  npm ci --no-audit --no-fund
 	@touch $@
 

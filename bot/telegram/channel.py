@@ -209,10 +209,10 @@ class TelegramChannel:
             await self._reply(update, "no_invite")
             return
         pressed = await asyncio.to_thread(self._use_press, linked.sender_id, data)
-        if pressed is None:
-            await query.answer(self.wording.say("stale_button"))
-            return
         await query.answer()
+        if pressed is None:
+            await self._reply(update, "stale_button")
+            return
         # The keyboard gives way to the answer chosen, under the question's own words.
         asked = query.message.text if isinstance(query.message, Message) else None
         chosen = self.wording.say("you_chose", answer=pressed.label)

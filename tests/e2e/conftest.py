@@ -24,7 +24,7 @@ from cli.stack import MODEL_PATH, RASA_BIN, Stack, private_settings
 from covoice.settings import Settings
 from storage.migrate import upgrade_database
 from storage.unit_of_work import UnitOfWork, open_store
-from tests.conftest import FIXTURE_SETS, KIOSK_WORDING, WORDING, seed_service
+from tests.conftest import FIXTURE_SETS, KIOSK_WORDING, TELEGRAM_WORDING, WORDING, seed_service
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "question_sets_dir": FIXTURE_SETS,
             "bot_wording_path": WORDING,
             "kiosk_wording_path": KIOSK_WORDING,
+            "telegram_wording_path": TELEGRAM_WORDING,
             "default_question_set": "fixture_checkin",
             # Offline speech, as on a machine with no network: Google is never tried.
             "speech_engine": "espeak",

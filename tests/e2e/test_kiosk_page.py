@@ -310,7 +310,8 @@ def _tiny_png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)  # 8-bit greyscale
     pixels = zlib.compress(b"\x00\x80\x80" * 2)  # each row: filter 0, two pixels
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def test_every_screen_passes_axe_in_each_mode_and_is_photographed(

@@ -1,0 +1,218 @@
+"""The Telegram channel end to end: the emulator, the app polling it, real Rasa and actions.
+
+A person is played over the emulator's client API (tests/telegram/user.py);
+what they receive (words, buttons, voice notes) and what the store keeps are
+both checked.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.telegram.invites import make_invite
+from cli.stack import Stack
+from storage.models import Contact, Conversation, InboundMessage, Response
+from storage.unit_of_work import UnitOfWork
+from tests.telegram.user import BotMessage, Emulator, TelegramUser, running_emulator
+
+ROLES = ("person", "family", "advocate", "staff_supported")
+STORY = "more trips to the seaside please"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with running_emulator() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def token(
+    stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A second app on the same store and Rasa, polling the emulator with this bot token."""
+    bot_token = f"{uuid.uuid4().int % 10**9}:test-{uuid.uuid4().hex}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = stack.settings.model_copy(
+        update={
+            "app_port": port,
+            "telegram_bot_token": SecretStr(bot_token),
+            "telegram_api_url": emulator.url,
+        }
+    )
+    polling = Stack(settings, log_dir=tmp_path_factory.mktemp("telegram-app"))
+    try:
+        polling.wait_ready(polling.start_app(), on_progress=lambda _: None)
+        yield bot_token
+    finally:
+        polling.stop()
+
+
+@pytest.fixture
+def user(emulator: Emulator, token: str) -> Iterator[TelegramUser]:
+    chat_id = uuid.uuid4().int % 10**9 + 1000
+    with emulator.user(token, chat_id=chat_id, name="Pat") as person:
+        person.timeout = 30.0
+        yield person
+
+
+def _invite(
+    store: Callable[[], UnitOfWork], role: str = "family", valid_for: timedelta = timedelta(days=1)
+) -> tuple[str, str]:
+    ref = f"tg-{uuid.uuid4().hex[:8]}"
+    with store() as uow:
+        made = make_invite(uow, "oak-house", ref, role, ROLES, valid_for)
+        uow.commit()
+    return made.code, ref
+
+
+def _words(message: BotMessage) -> str:
+    return message.text or message.caption or ""
+
+
+def _said(user: TelegramUser, pattern: str) -> BotMessage:
+    return user.wait_for(lambda m: re.search(pattern, _words(m)) is not None)
+
+
+def _link(user: TelegramUser, code: str) -> None:
+    user.command("start", code)
+    consent = user.wait_for(lambda m: "Fixture This lets you" in _words(m) and bool(m.keyboard))
+    user.press(consent, "✅ Fixture Yes")
+    _said(user, "Fixture Thank you. You are set up")
+
+
+def _stored_for(store: Callable[[], UnitOfWork], chat_id: int) -> tuple[int, int]:
+    sender = f"tg:{chat_id}"
+    with store() as uow:
+        contacts = uow.session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.sender_id == sender)
+        )
+        inbound = uow.session.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(InboundMessage.sender_id == sender)
+        )
+    return int(contacts or 0), int(inbound or 0)
+
+
+def _answers(store: Callable[[], UnitOfWork], chat_id: int) -> tuple[Conversation, list[Response]]:
+    with store() as uow:
+        conversation = uow.session.scalars(
+            select(Conversation).where(Conversation.sender_id == f"tg:{chat_id}")
+        ).one()
+        answers = list(
+            uow.session.scalars(select(Response).where(Response.conversation_id == conversation.id))
+        )
+    return conversation, answers
+
+
+def test_without_a_valid_code_the_bot_explains_and_keeps_nothing(
+    user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    user.send("hello")
+    _said(user, "Fixture Hello. You need an invite")
+    user.command("start")
+    _said(user, "Fixture Hello. You need an invite")
+    user.command("start", "not-a-real-code-at-all")
+    _said(user, "Fixture Sorry, that code does not work")
+    user.command("help")
+    _said(user, "Fixture Hello. You need an invite")
+    assert _stored_for(store, user.chat_id) == (0, 0)
+
+
+def test_a_used_or_expired_code_is_refused_and_no_stops_at_once(
+    emulator: Emulator, token: str, user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    expired, _ = _invite(store, valid_for=timedelta(seconds=-1))
+    user.command("start", expired)
+    _said(user, "Fixture That code is too old")
+
+    code, _ = _invite(store)
+    user.command("start", code)
+    consent = _said(user, "Fixture This lets you tell your care service")
+    user.press(consent, "❌ Fixture No")
+    _said(user, "Fixture That is fine. Nothing is kept")
+    assert _stored_for(store, user.chat_id) == (0, 0)
+
+    _link(user, code)
+    with emulator.user(token, chat_id=user.chat_id + 1, name="Sam") as other:
+        other.timeout = 30.0
+        other.command("start", code)
+        _said(other, "Fixture That code is used already")
+        assert _stored_for(store, other.chat_id) == (0, 0)
+
+
+def test_a_whole_check_in_by_buttons_with_voice_notes(
+    user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    code, ref = _invite(store, role="family")
+    _link(user, code)
+
+    pressed_first: BotMessage | None = None
+    for _ in range(30):
+        prompt = user.wait_for(lambda m: bool(m.text) and not m.edited)
+        if prompt.text and prompt.text.startswith("Thank you. The manager will read"):
+            break
+        voice = user.wait_for(lambda m: m.voice is not None)
+        assert voice.voice is not None and voice.voice.mime_type == "audio/ogg"
+        assert user.download(voice.voice.file_id).startswith(b"OggS")
+        answers = [b for row in prompt.keyboard for b in row]
+        if not answers:
+            user.send(STORY)
+            continue
+        user.press(prompt, answers[0].text)
+        if pressed_first is None:
+            pressed_first = prompt
+            first_id = prompt.message_id
+            edited = user.wait_for(lambda m, first=first_id: m.message_id == first and m.edited)
+            assert edited.keyboard == () and "Fixture You chose:" in _words(edited)
+    else:
+        raise AssertionError("the check-in did not reach its end")
+
+    conversation, answers = _answers(store, user.chat_id)
+    assert conversation.channel == "telegram" and conversation.respondent_role == "family"
+    assert conversation.status.value == "finished"
+    assert {a.question_id for a in answers} >= {"feel_safe", "staff_kind"}
+    with store() as uow:
+        person = uow.people.get(conversation.person_id)
+        assert person is not None and person.ref == ref
+
+    # The first keyboard, pressed again: a gentle word, and nothing stored twice.
+    assert pressed_first is not None
+    user.press(pressed_first, pressed_first.keyboard[0][0].text)
+    _said(user, "Fixture That one is done")
+    assert len(_answers(store, user.chat_id)[1]) == len(answers)
+
+
+def test_a_check_in_by_typing_with_voice_off_then_delete(
+    user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    code, _ = _invite(store, role="person")
+    _link(user, code)
+    consent = user.wait_for(lambda m: bool(m.keyboard))
+    user.wait_for(lambda m: m.voice is not None)  # the consent's own voice note
+    user.command("voice", "off")
+    _said(user, "Fixture No more voice messages")
+
+    user.send("yes")
+    question = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > consent.message_id)
+    user.send("yes I do")
+    nxt = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > question.message_id)
+    assert nxt.text != question.text
+    assert not [m for m in user.updates() if m.voice is not None]
+
+    _, answers = _answers(store, user.chat_id)
+    assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
+
+    user.command("delete")
+    confirm = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > nxt.message_id)
+    assert confirm.keyboard
