@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import current_settings, fail, unit_of_work
 from cli.store_commands import question_sets_check, service_add
+
+if TYPE_CHECKING:
+    from covoice.settings import Settings
 
 DEMO_PROVIDER = ("demo-care", "Demo Care Ltd")
 DEMO_SERVICE = ("demo", "Demo House")
@@ -98,6 +101,7 @@ def run(
             f"  Rasa server:               {settings.rasa_url}\n"
             f"  Logs:                      {settings.data_dir / 'logs'}\n"
             f"  Speech:                    {voice_in_use(settings)}\n"
+            f"  Telegram:                  {_telegram_state(settings)}\n"
             "Press Ctrl-C to stop."
         )
         while all(process.popen.poll() is None for process in stack.processes):
@@ -125,3 +129,10 @@ def run(
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _telegram_state(settings: Settings) -> str:
+    if not settings.telegram_bot_token.get_secret_value():
+        return "off (set TELEGRAM_BOT_TOKEN to start it)"
+    where = f" at {settings.telegram_api_url}" if settings.telegram_api_url else ""
+    return f"on, long polling{where} (the app's log says if Telegram cannot be reached)"

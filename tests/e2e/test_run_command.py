@@ -46,6 +46,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     rest, _ = run.communicate(timeout=60)
     assert run.returncode == 0
     assert "Stopped." in rest
+    assert "Telegram:                  off (set TELEGRAM_BOT_TOKEN" in rest
     assert [pid for pid in children if _alive(pid)] == []
 
 

@@ -216,3 +216,44 @@ def test_a_check_in_by_typing_with_voice_off_then_delete(
     user.command("delete")
     confirm = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > nxt.message_id)
     assert confirm.keyboard
+
+
+def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
+    emulator: Emulator, token: str, user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    code, _ = _invite(store)
+    _link(user, code)
+    user.wait_for(lambda m: bool(m.keyboard))  # the check-in's consent
+    kept = _stored_for(store, user.chat_id)
+
+    others = {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        },
+        "location": {"latitude": 51.5, "longitude": -0.1},
+        "contact": {"phone_number": "+440000000000", "first_name": "Jo"},
+        "photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}],
+    }
+    for kind, content in others.items():
+        user.send_content(**{kind: content})
+        _said(user, "Fixture Sorry, I can't use that")
+    assert _stored_for(store, user.chat_id) == kept
+
+    user.send_voice(b"OggS" + bytes(64))
+    _said(user, "Fixture Sorry, I can't listen to that")
+
+    user.send("a" * 5000)  # past the fixture's limit: kept, not read
+    _said(user, "That is too long for me")
+
+    with emulator.user(token, chat_id=-(user.chat_id), name="Group") as group:
+        group.timeout = 30.0
+        group.send_content(
+            text="hello", chat={"id": -(user.chat_id), "type": "group", "title": "G"}
+        )
+        _said(group, "Fixture I only talk to you on your own")

@@ -147,6 +147,11 @@ class TelegramUser:
         self._post("/sendMessage", self._message(voice=voice))
         return str(voice["file_id"])
 
+    def send_content(self, **content: Any) -> None:
+        """Send any other kind of message as Telegram would deliver it (a sticker,
+        a location, a contact ...), e.g. ``send_content(location={...})``."""
+        self._post("/sendMessage", self._message(**content))
+
     def updates(self) -> list[BotMessage]:
         """What the bot sent or edited in this chat since the last look, oldest first."""
         fetched = self._post("/getUpdates", {"token": self.token, "chatId": self.chat_id})
