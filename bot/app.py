@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -31,7 +31,13 @@ from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
 from bot.speech import Speech
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.polling import start_polling, stop_polling
+from bot.telegram.runner import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    accept_update,
+    start_telegram,
+    stop_telegram,
+)
 from bot.telegram.wording import load_telegram_wording
 from checkin.loading import load_sets_and_wording
 from checkin.wire import Prompt
@@ -192,11 +198,11 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = parts or build_parts(settings)
         app.state.parts = own
-        token = settings.telegram_bot_token.get_secret_value()
-        telegram = await start_polling(own.telegram, token, settings.telegram_api_url)
+        telegram = await start_telegram(own.telegram, settings)
+        app.state.telegram = telegram
         yield
         if telegram is not None:
-            await stop_polling(telegram)
+            await stop_telegram(telegram)
         if parts is None:
             await own.aclose()
 
@@ -225,6 +231,21 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
             },
             status_code=422,
         )
+
+    @app.post(WEBHOOK_PATH, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        """Telegram's updates in webhook mode; anyone without the secret is refused."""
+        telegram = request.app.state.telegram
+        if telegram is None or not settings.telegram_webhook_url:
+            return Response(status_code=404)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        accepted = await accept_update(
+            telegram, settings.telegram_webhook_token(), request.headers.get(SECRET_HEADER), body
+        )
+        return Response(status_code=200 if accepted else 403)
 
     @app.post("/api/chat", response_model=ChatResponse, responses=REFUSALS)
     async def chat(

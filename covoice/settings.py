@@ -104,8 +104,13 @@ class Settings(BaseSettings):
     telegram_bot_username: str = ""
     telegram_wording_path: Path = PROJECT_ROOT / "question_sets" / "telegram_wording.yml"
     telegram_invite_days: int = Field(default=14, ge=1, le=365)
+    # Webhook mode, for production: Telegram posts updates to
+    # <telegram_webhook_url>/telegram/webhook with the secret in a header.
+    # Long polling when unset. The secret is generated into data_dir when unset.
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
 
-    @field_validator("rasa_url", "public_url", "telegram_api_url")
+    @field_validator("rasa_url", "public_url", "telegram_api_url", "telegram_webhook_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
@@ -130,6 +135,20 @@ class Settings(BaseSettings):
         if not self.rasa_url:
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         return self
+
+    def telegram_webhook_token(self) -> str:
+        """The secret Telegram presents in each webhook request's header.
+
+        Returns:
+            ``COVOICE_TELEGRAM_WEBHOOK_SECRET``, or the one kept in the data
+            folder (made on first use). Telegram allows 1-256 of A-Z a-z 0-9 _ -.
+
+        Raises:
+            SettingsError: the secret's file is unreadable, empty or open to others.
+        """
+        return self.telegram_webhook_secret.get_secret_value() or read_or_create_secret(
+            self.data_dir / "telegram_webhook.secret"
+        )
 
     @property
     def app_url(self) -> str:

@@ -11,14 +11,18 @@ import re
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.telegram.invites import make_invite
 from cli.stack import Stack
+from covoice.settings import Settings
 from storage.models import Contact, Conversation, InboundMessage, Response
 from storage.unit_of_work import UnitOfWork
 from tests.telegram.user import BotMessage, Emulator, TelegramUser, running_emulator
@@ -33,28 +37,37 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def token(
-    stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A second app on the same store and Rasa, polling the emulator with this bot token."""
-    bot_token = f"{uuid.uuid4().int % 10**9}:test-{uuid.uuid4().hex}"
+@contextmanager
+def _telegram_app(
+    stack: Stack, emulator: Emulator, log_dir: Path, **more: str
+) -> Iterator[Settings]:
+    """Another app on the same store and Rasa, talking to the emulator with a new bot token."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = stack.settings.model_copy(
         update={
             "app_port": port,
-            "telegram_bot_token": SecretStr(bot_token),
+            "telegram_bot_token": SecretStr(f"{uuid.uuid4().int % 10**9}:{uuid.uuid4().hex}"),
             "telegram_api_url": emulator.url,
+            **more,
         }
     )
-    polling = Stack(settings, log_dir=tmp_path_factory.mktemp("telegram-app"))
+    app = Stack(settings, log_dir=log_dir)
     try:
-        polling.wait_ready(polling.start_app(), on_progress=lambda _: None)
-        yield bot_token
+        app.wait_ready(app.start_app(), on_progress=lambda _: None)
+        yield settings
     finally:
-        polling.stop()
+        app.stop()
+
+
+@pytest.fixture(scope="module")
+def token(
+    stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The bot token of an app polling the emulator."""
+    with _telegram_app(stack, emulator, tmp_path_factory.mktemp("polling")) as settings:
+        yield settings.telegram_bot_token.get_secret_value()
 
 
 @pytest.fixture
@@ -257,3 +270,34 @@ def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
             text="hello", chat={"id": -(user.chat_id), "type": "group", "title": "G"}
         )
         _said(group, "Fixture I only talk to you on your own")
+
+
+def test_in_webhook_mode_only_telegram_with_the_secret_is_heard(
+    stack: Stack, emulator: Emulator, tmp_path: Path
+) -> None:
+    with _telegram_app(
+        stack, emulator, tmp_path, telegram_webhook_url="https://covoice.example.org"
+    ) as settings:
+        chat_id = uuid.uuid4().int % 10**9 + 1000
+        update = {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Pat"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        url = f"{settings.app_url}/telegram/webhook"
+        header = "X-Telegram-Bot-Api-Secret-Token"
+        assert httpx.post(url, json=update).status_code == 403
+        assert httpx.post(url, json=update, headers={header: "guess"}).status_code == 403
+        secret = settings.telegram_webhook_token()
+        assert httpx.post(url, json=update, headers={header: secret}).status_code == 200
+
+        token = settings.telegram_bot_token.get_secret_value()
+        with emulator.user(token, chat_id=chat_id) as person:
+            person.timeout = 30.0
+            _said(person, "Fixture Hello. You need an invite")

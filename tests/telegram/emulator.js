@@ -82,7 +82,7 @@ before((app, server) => app.all('/bot:token/getUpdates', (req, res) => {
 // Methods a real bot calls for their side effects; nothing to show the user.
 before((app) => {
   for (const method of ['answerCallbackQuery', 'sendChatAction', 'setMyCommands', 'deleteMyCommands',
-    'setChatMenuButton']) {
+    'setChatMenuButton', 'setWebhook', 'deleteWebhook']) {
     app.all(`/bot:token/${method}`, (_req, res) => res.json({ ok: true, result: true }));
   }
 });
