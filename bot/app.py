@@ -8,6 +8,7 @@ answered before anything is stored.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from bot.kiosk.views import KioskViews, SpeechTexts
 from bot.kiosk.wording import load_kiosk_wording
 from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
+from bot.sending import Dispatcher, QuietHours
 from bot.speech import Speech
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.runner import (
@@ -200,7 +202,15 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         app.state.parts = own
         telegram = await start_telegram(own.telegram, settings)
         app.state.telegram = telegram
+        sending = None
+        if telegram is not None:
+            dispatcher = Dispatcher(
+                own.store, own.telegram.start_set, QuietHours.parse(settings.quiet_hours)
+            )
+            sending = asyncio.create_task(dispatcher.run())
         yield
+        if sending is not None:
+            sending.cancel()
         if telegram is not None:
             await stop_telegram(telegram)
         if parts is None:

@@ -7,7 +7,14 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +115,8 @@ class Settings(BaseSettings):
     # <telegram_webhook_url>/telegram/webhook with the secret in a header.
     # Long polling when unset. The secret is generated into data_dir when unset.
     telegram_webhook_url: str = ""
+    # No message is sent unasked in these hours, in each service's time zone.
+    quiet_hours: str = Field(default="21:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     telegram_webhook_secret: SecretStr = SecretStr("")
 
     @field_validator("rasa_url", "public_url", "telegram_api_url", "telegram_webhook_url")

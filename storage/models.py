@@ -407,3 +407,34 @@ class TelegramKeyboard(Base):
     labels: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+class SendStatus(str, enum.Enum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class ScheduledSend(Base):
+    """A question set to start with a linked contact at a time: a proactive message.
+
+    It lives here, not in memory, so a send waiting for the morning survives a
+    restart. A failed delivery is tried again later, a few times.
+    """
+
+    __tablename__ = "scheduled_send"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    # When it was asked for, and when it may go: later, if that falls in quiet hours.
+    requested_for: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[SendStatus] = mapped_column(
+        Enum(SendStatus, native_enum=False, length=16), default=SendStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -20,6 +20,8 @@ from storage.models import (
     Provider,
     Response,
     SafeguardingAlert,
+    ScheduledSend,
+    SendStatus,
     Service,
     TelegramInvite,
     TelegramKeyboard,
@@ -98,6 +100,12 @@ class ContactRepository:
     def add(self, contact: Contact) -> None:
         self.session.add(contact)
         self.session.flush()
+
+    def list_with_person_ref(self, service_id: str | None = None) -> list[tuple[Contact, str]]:
+        query = select(Contact, Person.ref).join(Person, Person.id == Contact.person_id)
+        if service_id is not None:
+            query = query.where(Contact.service_id == service_id)
+        return [(row[0], row[1]) for row in self.session.execute(query.order_by(Contact.id))]
 
 
 class ConversationRepository:
@@ -277,6 +285,35 @@ class TelegramRepository:
             .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
             .values(answered_at=at)
         )
+
+
+class SendRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, send: ScheduledSend) -> None:
+        self.session.add(send)
+        self.session.flush()
+
+    def get(self, send_id: int) -> ScheduledSend | None:
+        return self.session.get(ScheduledSend, send_id)
+
+    def due(self, now: datetime, limit: int) -> list[ScheduledSend]:
+        """Pending sends whose time has come, oldest first."""
+        return list(
+            self.session.scalars(
+                select(ScheduledSend)
+                .where(ScheduledSend.status == SendStatus.pending, ScheduledSend.due_at <= now)
+                .order_by(ScheduledSend.due_at, ScheduledSend.id)
+                .limit(limit)
+            )
+        )
+
+    def list_all(self, contact_id: int | None = None) -> list[ScheduledSend]:
+        query = select(ScheduledSend).order_by(ScheduledSend.due_at.desc(), ScheduledSend.id)
+        if contact_id is not None:
+            query = query.where(ScheduledSend.contact_id == contact_id)
+        return list(self.session.scalars(query))
 
 
 def _changed(result: Result[Any]) -> bool:

@@ -18,6 +18,7 @@ from storage.repositories import (
     KioskRepository,
     PersonRepository,
     ResponseRepository,
+    SendRepository,
     ServiceRepository,
     TelegramRepository,
 )
@@ -40,6 +41,7 @@ class UnitOfWork:
     alerts: AlertRepository
     kiosks: KioskRepository
     telegram: TelegramRepository
+    sends: SendRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class UnitOfWork:
         self.alerts = AlertRepository(self.session)
         self.kiosks = KioskRepository(self.session)
         self.telegram = TelegramRepository(self.session)
+        self.sends = SendRepository(self.session)
         return self
 
     def __exit__(

@@ -26,7 +26,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -39,8 +39,9 @@ from telegram.ext import (
 )
 
 from bot.chat_service import ChatService, IncomingMessage
+from bot.sending import Undeliverable
 from bot.telegram import keyboards
-from bot.telegram.invites import InviteState, check, redeem, sender_id
+from bot.telegram.invites import InviteState, chat_of, check, redeem, sender_id
 from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
 from bot.telegram.wording import TelegramWording
 from checkin.wire import Prompt
@@ -89,6 +90,7 @@ class TelegramChannel:
         self.store = store
         self.wording = wording
         self.voice = voice
+        self.bot: Bot | None = None  # set by build()
 
     def build(self, token: str, api_url: str = "") -> TelegramApp:
         """An application with every handler, pointed at ``api_url`` when one is given."""
@@ -97,6 +99,7 @@ class TelegramChannel:
             builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
         application = builder.post_init(self._set_commands).build()
         self.add_handlers(application)
+        self.bot = application.bot
         return application
 
     def add_handlers(self, application: TelegramApp) -> None:
@@ -276,6 +279,33 @@ class TelegramChannel:
             )
 
     # -- into the conversation and back ------------------------------------
+
+    async def start_set(self, sender: str, question_set: str, message_id: str) -> None:
+        """Begin a question set with a linked chat, unasked (a scheduled send).
+
+        Raises:
+            Undeliverable: the chat is not linked any more, or blocked the bot.
+            TelegramError: Telegram did not take it this time; try again later.
+        """
+        chat_id = chat_of(sender)
+        linked = await asyncio.to_thread(self._linked, chat_id) if chat_id is not None else None
+        if linked is None or self.bot is None or chat_id is None:
+            raise Undeliverable(f"{sender} is not a linked Telegram chat")
+        message = IncomingMessage(
+            channel="telegram",
+            sender_id=linked.sender_id,
+            message_id=message_id,
+            text="/greet",  # a payload, not words: the person did not say it
+            service_id=linked.service_id,
+            person_ref=linked.person_ref,
+            role=linked.role,
+            question_set=question_set,
+        )
+        prompts = await self.chat.handle(message)
+        try:
+            await self.send_prompts(self.bot, chat_id, linked, prompts)
+        except Forbidden as error:
+            raise Undeliverable(str(error)) from error
 
     async def _hand_in(self, update: Update, linked: Linked, text: str) -> None:
         message = IncomingMessage(

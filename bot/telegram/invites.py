@@ -45,6 +45,12 @@ def sender_id(chat_id: int) -> str:
     return f"tg:{chat_id}"
 
 
+def chat_of(sender: str) -> int | None:
+    """The chat id in a ``tg:`` sender id, or None for any other sender."""
+    prefix, _, rest = sender.partition(":")
+    return int(rest) if prefix == "tg" and rest.lstrip("-").isdigit() else None
+
+
 def make_invite(
     uow: UnitOfWork,
     service_id: str,

@@ -12,22 +12,41 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.sending import QuietHours, schedule
 from bot.telegram.invites import make_invite
 from cli.stack import Stack
 from covoice.settings import Settings
-from storage.models import Contact, Conversation, InboundMessage, Response
+from storage.models import Contact, Conversation, InboundMessage, Response, SendStatus
 from storage.unit_of_work import UnitOfWork
 from tests.telegram.user import BotMessage, Emulator, TelegramUser, running_emulator
 
 ROLES = ("person", "family", "advocate", "staff_supported")
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """Quiet hours from six to seven hours from now at oak-house, whenever the tests run."""
+
+    starts: datetime
+    ends: datetime
+
+    @property
+    def text(self) -> str:
+        return f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+_LOCAL_NOW = datetime.now(ZoneInfo("Europe/London")).replace(second=0, microsecond=0)
+QUIET = Quiet(_LOCAL_NOW + timedelta(hours=6), _LOCAL_NOW + timedelta(hours=7))
 STORY = "more trips to the seaside please"
 
 
@@ -65,8 +84,10 @@ def _telegram_app(
 def token(
     stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The bot token of an app polling the emulator."""
-    with _telegram_app(stack, emulator, tmp_path_factory.mktemp("polling")) as settings:
+    """The bot token of an app polling the emulator; its quiet hours start in six hours."""
+    with _telegram_app(
+        stack, emulator, tmp_path_factory.mktemp("polling"), quiet_hours=QUIET.text
+    ) as settings:
         yield settings.telegram_bot_token.get_secret_value()
 
 
@@ -301,3 +322,45 @@ def test_in_webhook_mode_only_telegram_with_the_secret_is_heard(
         with emulator.user(token, chat_id=chat_id) as person:
             person.timeout = 30.0
             _said(person, "Fixture Hello. You need an invite")
+
+
+def test_a_send_goes_at_once_outside_quiet_hours_and_waits_inside_them(
+    user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    code, _ = _invite(store)
+    _link(user, code)
+    consent = user.wait_for(lambda m: bool(m.keyboard))
+    user.press(consent, consent.keyboard[0][1].text)  # "No, thank you": no check-in now
+    with store() as uow:
+        contact = uow.contacts.by_sender(f"tg:{user.chat_id}")
+        assert contact is not None
+        sets = frozenset({"fixture_checkin"})
+        quiet = QuietHours.parse(QUIET.text)
+        now = schedule(uow, contact.id, "fixture_checkin", sets, quiet, "test")
+        later = schedule(
+            uow,
+            contact.id,
+            "fixture_checkin",
+            sets,
+            quiet,
+            "test",
+            at=(QUIET.starts + timedelta(minutes=30)).replace(tzinfo=None),
+        )
+        uow.commit()
+        now_id, later_id = now.id, later.id
+
+    # The set's consent again, new and with its buttons: the send arrived.
+    user.wait_for(
+        lambda m: (
+            "Hello. I want to ask about your life" in _words(m)
+            and bool(m.keyboard)
+            and not m.edited
+        )
+    )
+    user.wait_for(lambda m: m.voice is not None)
+    with store() as uow:
+        sent, waiting = uow.sends.get(now_id), uow.sends.get(later_id)
+        assert sent is not None and sent.status is SendStatus.sent and sent.attempts == 1
+        assert waiting is not None and waiting.status is SendStatus.pending
+        ends = QUIET.ends.astimezone(timezone.utc).replace(tzinfo=None)
+        assert waiting.due_at.replace(tzinfo=None) == ends

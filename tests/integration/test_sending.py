@@ -1,0 +1,140 @@
+"""Scheduled sends in a real store: what is refused, and how delivery failures are retried."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from bot.sending import (
+    FIRST_RETRY,
+    MAX_ATTEMPTS,
+    Dispatcher,
+    QuietHours,
+    SendError,
+    Undeliverable,
+    schedule,
+)
+from checkin.service import NewContact, ensure_contact
+from storage.models import Conversation, ConversationStatus, SendStatus, utcnow
+from storage.unit_of_work import UnitOfWork
+
+SETS = frozenset({"fixture_checkin"})
+NONE_QUIET = QuietHours.parse("00:00-00:00")
+
+
+def _contact(uow: UnitOfWork, sender: str = "tg:42", channel: str = "telegram") -> int:
+    contact = ensure_contact(uow, NewContact(sender, channel, "oak-house", "p-1", "family"))
+    uow.commit()
+    return contact.id
+
+
+def test_unknown_contacts_sets_and_channels_are_refused(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        kiosk = _contact(uow, "kiosk:abc:def", "kiosk")
+        linked = _contact(uow)
+        with pytest.raises(SendError, match="No contact 999"):
+            schedule(uow, 999, "fixture_checkin", SETS, NONE_QUIET, "t")
+        with pytest.raises(SendError, match="kiosk channel"):
+            schedule(uow, kiosk, "fixture_checkin", SETS, NONE_QUIET, "t")
+        with pytest.raises(SendError, match="Unknown question set 'nope'"):
+            schedule(uow, linked, "nope", SETS, NONE_QUIET, "t")
+
+
+def test_a_contact_who_withdrew_is_refused_with_the_reason(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        contact_id = _contact(uow)
+        contact = uow.contacts.by_sender("tg:42")
+        assert contact is not None
+        uow.session.add(
+            Conversation(
+                id="c-withdrawn",
+                contact_id=contact_id,
+                sender_id="tg:42",
+                channel="telegram",
+                service_id="oak-house",
+                person_id=contact.person_id,
+                respondent_role="family",
+                question_set_id="fixture_checkin",
+                question_set_version=1,
+                status=ConversationStatus.withdrawn,
+                withdrawn_at=utcnow(),
+            )
+        )
+        uow.commit()
+        with pytest.raises(SendError, match="withdrew their consent"):
+            schedule(uow, contact_id, "fixture_checkin", SETS, NONE_QUIET, "t")
+
+
+def test_a_failed_delivery_is_retried_later_then_given_up(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        send = schedule(uow, _contact(uow), "fixture_checkin", SETS, NONE_QUIET, "t")
+        uow.commit()
+        send_id = send.id
+    tries: list[str] = []
+
+    async def flaky(sender: str, question_set: str, message_id: str) -> None:
+        tries.append(message_id)
+        raise ConnectionError("Telegram did not answer")
+
+    dispatcher = Dispatcher(unit_of_work, flaky, NONE_QUIET)
+    assert asyncio.run(dispatcher.deliver_due()) == 0
+    with unit_of_work() as uow:
+        row = uow.sends.get(send_id)
+        assert row is not None and row.status is SendStatus.pending and row.attempts == 1
+        assert row.last_error == "ConnectionError: Telegram did not answer"
+        wait = row.due_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+        assert FIRST_RETRY - timedelta(seconds=5) < wait <= FIRST_RETRY
+        assert asyncio.run(dispatcher.deliver_due()) == 0  # not due again yet
+    assert tries == [f"send:{send_id}"]
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        with unit_of_work() as uow:
+            row = uow.sends.get(send_id)
+            assert row is not None
+            row.due_at = utcnow()
+            uow.commit()
+        asyncio.run(dispatcher.deliver_due())
+    with unit_of_work() as uow:
+        row = uow.sends.get(send_id)
+        assert row is not None and row.status is SendStatus.failed
+        assert row.attempts == MAX_ATTEMPTS
+    assert set(tries) == {f"send:{send_id}"}  # the same id each time: answered once
+
+
+def test_a_blocked_chat_fails_at_once_and_a_delivered_send_is_recorded(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        contact_id = _contact(uow)
+        blocked = schedule(uow, contact_id, "fixture_checkin", SETS, NONE_QUIET, "t").id
+        uow.commit()
+
+    async def refused(sender: str, question_set: str, message_id: str) -> None:
+        raise Undeliverable("Forbidden: bot was blocked by the user")
+
+    asyncio.run(Dispatcher(unit_of_work, refused, NONE_QUIET).deliver_due())
+    with unit_of_work() as uow:
+        row = uow.sends.get(blocked)
+        assert row is not None and row.status is SendStatus.failed and row.attempts == 1
+        fine = schedule(uow, contact_id, "fixture_checkin", SETS, NONE_QUIET, "t").id
+        uow.commit()
+
+    got: list[tuple[str, str]] = []
+
+    async def deliver(sender: str, question_set: str, message_id: str) -> None:
+        got.append((sender, question_set))
+
+    assert asyncio.run(Dispatcher(unit_of_work, deliver, NONE_QUIET).deliver_due()) == 1
+    assert got == [("tg:42", "fixture_checkin")]
+    with unit_of_work() as uow:
+        row = uow.sends.get(fine)
+        assert row is not None and row.status is SendStatus.sent and row.sent_at is not None
