@@ -44,7 +44,7 @@ from bot.telegram import keyboards
 from bot.telegram.invites import InviteState, chat_of, check, redeem, sender_id
 from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
 from bot.telegram.wording import TelegramWording
-from checkin.wire import Prompt
+from checkin.wire import Button, Prompt
 from storage.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,32 @@ class TelegramChannel:
         message = update.effective_message
         assert message is not None and message.text is not None
         name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        if name == "delete":
+            await self._confirm_delete(update)
+            return
         await self._from_linked(update, COMMANDS[name])
+
+    async def _confirm_delete(self, update: Update) -> None:
+        """Taking answers back asks first, in plain words; "no" changes nothing."""
+        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        if linked is None:
+            await self._reply(update, "no_invite")
+            return
+        words = self.wording.say("delete_confirm")
+        question = Prompt(
+            kind="confirm",
+            text=words,
+            easy_read=words,
+            buttons=(
+                self._button("yes_delete", COMMANDS["delete"]),
+                self._button("no_keep", ""),  # an empty payload: nothing to hand in
+            ),
+        )
+        await self.send_prompts(update.get_bot(), _chat_id(update), linked, [question])
+
+    def _button(self, key: str, payload: str) -> Button:
+        picture = self.wording.pictograms.get(key, "")
+        return Button(label=self.wording.say(key), pictogram=picture, payload=payload)
 
     async def _unknown_command(self, update: Update, context: Context) -> None:
         await self._from_linked(update, COMMANDS["help"])
@@ -223,6 +248,9 @@ class TelegramChannel:
             await query.edit_message_text(f"{asked}\n\n{chosen}" if asked else chosen)
         except TelegramError as error:
             logger.info("Could not replace a keyboard in chat %s: %s", chat_id, error)
+        if not pressed.payload:
+            await self._reply(update, "kept")
+            return
         await self._hand_in(update, linked, pressed.payload)
 
     def _use_press(self, sender: str, data: str) -> keyboards.Press | None:

@@ -117,6 +117,13 @@ def _said(user: TelegramUser, pattern: str) -> BotMessage:
     return user.wait_for(lambda m: re.search(pattern, _words(m)) is not None)
 
 
+def _asked(user: TelegramUser, pattern: str) -> BotMessage:
+    """A new question matching ``pattern``, with its buttons (not an earlier one, edited)."""
+    return user.wait_for(
+        lambda m: re.search(pattern, _words(m)) is not None and bool(m.keyboard) and not m.edited
+    )
+
+
 def _link(user: TelegramUser, code: str) -> None:
     user.command("start", code)
     consent = user.wait_for(lambda m: "Fixture This lets you" in _words(m) and bool(m.keyboard))
@@ -247,9 +254,20 @@ def test_a_check_in_by_typing_with_voice_off_then_delete(
     _, answers = _answers(store, user.chat_id)
     assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
 
+    user.command("voice", "on")
+    _said(user, "Fixture I will speak each question too")
     user.command("delete")
-    confirm = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > nxt.message_id)
-    assert confirm.keyboard
+    confirm = _asked(user, "Fixture Do you want to take your answers back")
+    user.wait_for(lambda m: m.voice is not None)  # voice notes are back
+    user.press(confirm, "👍 Fixture No, keep them")
+    _said(user, "Fixture OK. Your answers are kept")
+    assert _answers(store, user.chat_id)[0].withdrawn_at is None
+
+    user.command("delete")
+    confirm = _asked(user, "Fixture Do you want to take your answers back")
+    user.press(confirm, "🗑️ Fixture Yes, take them back")
+    user.wait_for(lambda m: m.message_id > confirm.message_id and not m.edited and bool(m.text))
+    assert _answers(store, user.chat_id)[0].withdrawn_at is not None
 
 
 def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
