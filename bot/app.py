@@ -28,6 +28,7 @@ from bot.kiosk.routes import KioskParts, kiosk_router
 from bot.kiosk.sessions import KioskSessions
 from bot.kiosk.views import KioskViews, SpeechTexts
 from bot.kiosk.wording import load_kiosk_wording
+from bot.listening import Listener
 from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
 from bot.sending import Dispatcher, QuietHours
@@ -110,6 +111,7 @@ def build_parts(settings: Settings) -> AppParts:
         store=store,
         wording=load_telegram_wording(settings.telegram_wording_path),
         voice=kiosk.voice,
+        listener=Listener(settings.data_dir / "models"),
     )
     return AppParts(
         chat=chat,

@@ -269,6 +269,15 @@ class TelegramRepository:
         self.session.add(keyboard)
         self.session.flush()  # its id goes into the buttons
 
+    def open_keyboard(self, sender_id: str) -> TelegramKeyboard | None:
+        """The chat's newest keyboard that still counts, if any."""
+        return self.session.scalar(
+            select(TelegramKeyboard)
+            .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
+            .order_by(TelegramKeyboard.id.desc())
+            .limit(1)
+        )
+
     def use_keyboard(self, keyboard_id: int, at: datetime) -> bool:
         """Mark a keyboard pressed, unless a press or newer prompts got there first."""
         used = self.session.execute(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -39,6 +40,7 @@ from telegram.ext import (
 )
 
 from bot.chat_service import ChatService, IncomingMessage
+from bot.listening import Listener, refusal
 from bot.sending import Undeliverable
 from bot.telegram import keyboards
 from bot.telegram.invites import InviteState, chat_of, check, redeem, sender_id
@@ -85,11 +87,13 @@ class TelegramChannel:
         store: UnitOfWorkFactory,
         wording: TelegramWording,
         voice: Voice | None,
+        listener: Listener | None = None,
     ) -> None:
         self.chat = chat
         self.store = store
         self.wording = wording
         self.voice = voice
+        self.listener = listener
         self.bot: Bot | None = None  # set by build()
 
     def build(self, token: str, api_url: str = "") -> TelegramApp:
@@ -278,8 +282,63 @@ class TelegramChannel:
             return True
 
     async def _voice_message(self, update: Update, context: Context) -> None:
+        """A spoken answer: heard offline, echoed back, and used only once confirmed.
+
+        At a question with buttons only the buttons' words are listened for;
+        anywhere else the words are transcribed. No audio is kept.
+        """
+        message = update.effective_message
         linked = await asyncio.to_thread(self._linked, _chat_id(update))
-        await self._reply(update, "listen_later" if linked else "no_invite")
+        if linked is None or message is None:
+            await self._reply(update, "no_invite")
+            return
+        note = message.voice or message.audio
+        buttons = await asyncio.to_thread(self._open_buttons, linked.sender_id)
+        kind: Literal["closed", "free"] = "closed" if buttons else "free"
+        if note is None or not self._can_hear(kind):
+            await self._reply(update, "listen_later")
+            return
+        length = note.duration
+        seconds = length.total_seconds() if isinstance(length, timedelta) else float(length or 0)
+        if refusal(kind, seconds, note.file_size) is not None:
+            await self._reply(update, "too_long_to_hear")
+            return
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_chat_action("typing")
+        audio = bytes(await (await note.get_file()).download_as_bytearray())
+        assert self.listener is not None
+        if buttons:
+            heard = await asyncio.to_thread(self.listener.closed, audio, list(buttons))
+            payload = buttons.get(heard.text, "") if heard else ""
+        else:
+            heard = await asyncio.to_thread(self.listener.free, audio)
+            payload = heard.text if heard else ""
+        if heard is None or not payload:
+            await self._reply(update, "not_heard")
+            return
+        words = self.wording.say("heard", words=heard.text)
+        echo = Prompt(
+            kind="confirm",
+            text=words,
+            easy_read=words,
+            buttons=(self._button("yes_heard", payload), self._button("no_heard", "/repeat")),
+        )
+        await self.send_prompts(update.get_bot(), chat.id, linked, [echo])
+
+    def _can_hear(self, kind: Literal["closed", "free"]) -> bool:
+        if self.listener is None:
+            return False
+        closed, free = self.listener.available()
+        return closed if kind == "closed" else free
+
+    def _open_buttons(self, sender: str) -> dict[str, str]:
+        """The words and payloads of the buttons the person can press now, if any."""
+        with self.store() as uow:
+            keyboard = uow.telegram.open_keyboard(sender)
+            if keyboard is None:
+                return {}
+            return dict(zip(keyboard.labels, keyboard.payloads, strict=True))
 
     async def _unsupported(self, update: Update, context: Context) -> None:
         linked = await asyncio.to_thread(self._linked, _chat_id(update))

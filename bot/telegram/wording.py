@@ -12,7 +12,8 @@ WORD_KEYS = tuple(
         "no_invite bad_code used_code expired_code link_consent yes_link no_link linked "
         "not_linked voice_on voice_off voice_how stale_button you_chose unsupported "
         "private_only listen_later command_help command_stop command_privacy command_delete "
-        "command_voice delete_confirm yes_delete no_keep kept"
+        "command_voice delete_confirm yes_delete no_keep kept heard yes_heard no_heard not_heard "
+        "too_long_to_hear"
     ).split()
 )
 

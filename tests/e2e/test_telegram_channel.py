@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.sending import QuietHours, schedule
+from bot.speech import Speech
 from bot.telegram.invites import make_invite
 from cli.stack import Stack
 from covoice.settings import Settings
@@ -376,9 +378,46 @@ def test_a_send_goes_at_once_outside_quiet_hours_and_waits_inside_them(
         )
     )
     user.wait_for(lambda m: m.voice is not None)
+    # Recorded as sent once the delivery returns, just after its last message.
+    deadline = time.monotonic() + 10
+    while _send_status(store, now_id) is not SendStatus.sent:
+        assert time.monotonic() < deadline, "the send was never recorded as sent"
+        time.sleep(0.1)
     with store() as uow:
         sent, waiting = uow.sends.get(now_id), uow.sends.get(later_id)
-        assert sent is not None and sent.status is SendStatus.sent and sent.attempts == 1
+        assert sent is not None and sent.attempts == 1 and sent.sent_at is not None
         assert waiting is not None and waiting.status is SendStatus.pending
         ends = QUIET.ends.astimezone(timezone.utc).replace(tzinfo=None)
         assert waiting.due_at.replace(tzinfo=None) == ends
+
+
+def _send_status(store: Callable[[], UnitOfWork], send_id: int) -> SendStatus | None:
+    with store() as uow:
+        send = uow.sends.get(send_id)
+        return send.status if send is not None else None
+
+
+def test_a_spoken_answer_is_echoed_and_used_only_once_confirmed(
+    user: TelegramUser, store: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    code, _ = _invite(store)
+    _link(user, code)
+    consent = _asked(user, "Hello. I want to ask about your life here")
+    user.press(consent, consent.keyboard[0][0].text)
+    question = _asked(user, "Do you feel safe at home")
+    yes = Speech(tmp_path, engine="espeak").audio("yes", "ogg").read_bytes()
+
+    user.send_voice(yes, duration=1)
+    echo = _asked(user, "Fixture I heard: Yes. Is that right")
+    assert _answers(store, user.chat_id)[1] == []  # nothing is kept before a "yes"
+    user.press(echo, "🔁 Fixture No, ask again")
+    again = _asked(user, "Do you feel safe at home")
+    assert again.message_id > question.message_id
+    assert _answers(store, user.chat_id)[1] == []
+
+    user.send_voice(yes, duration=1)
+    echo = _asked(user, "Fixture I heard: Yes. Is that right")
+    user.press(echo, "✅ Fixture Yes")
+    _asked(user, "Do staff listen to you")
+    _, answers = _answers(store, user.chat_id)
+    assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
