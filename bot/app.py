@@ -204,6 +204,10 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         app.state.parts = own
         telegram = await start_telegram(own.telegram, settings)
         app.state.telegram = telegram
+        # Read once: a request never waits on (or fails at) the secret's file.
+        app.state.webhook_secret = (
+            settings.telegram_webhook_token() if settings.telegram_webhook_url else ""
+        )
         sending = None
         if telegram is not None:
             dispatcher = Dispatcher(
@@ -255,7 +259,7 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         except ValueError:
             body = None
         accepted = await accept_update(
-            telegram, settings.telegram_webhook_token(), request.headers.get(SECRET_HEADER), body
+            telegram, request.app.state.webhook_secret, request.headers.get(SECRET_HEADER), body
         )
         return Response(status_code=200 if accepted else 403)
 

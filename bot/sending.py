@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from storage.models import Contact, Conversation, ScheduledSend, SendStatus, utcnow
+from storage.models import Contact, ScheduledSend, SendStatus, utcnow
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -67,7 +65,7 @@ class QuietHours:
         """``moment`` itself, or the end of the quiet hours it falls in (in UTC)."""
         local = moment.astimezone(zone)
         if not self.contains(local.time()):
-            return moment
+            return moment.astimezone(timezone.utc)
         day = local.date()
         if self.start > self.end and local.time() >= self.start:
             day += timedelta(days=1)  # in the evening part: quiet until tomorrow morning
@@ -112,7 +110,8 @@ def schedule(
     assert service is not None  # a contact's service is a foreign key
     zone = ZoneInfo(service.time_zone)
     # A time without a zone is the service's own clock time.
-    requested = utcnow() if at is None else at if at.tzinfo else at.replace(tzinfo=zone)
+    requested = utcnow() if at is None else (at if at.tzinfo else at.replace(tzinfo=zone))
+    requested = requested.astimezone(timezone.utc)  # the store keeps UTC
     send = ScheduledSend(
         contact_id=contact_id,
         question_set_id=question_set_id,
@@ -215,10 +214,5 @@ class Dispatcher:
 
 def _withdrawn_at(uow: UnitOfWork, contact: Contact) -> datetime | None:
     """When the contact took their answers back, if their latest check-in was withdrawn."""
-    latest = uow.session.scalars(
-        select(Conversation)
-        .where(Conversation.contact_id == contact.id)
-        .order_by(Conversation.started_at.desc())
-        .limit(1)
-    ).first()
+    latest = uow.conversations.latest_for_contact(contact.id)
     return latest.withdrawn_at if latest is not None else None

@@ -134,5 +134,10 @@ def _interrupt(signum: int, frame: object) -> None:
 def _telegram_state(settings: Settings) -> str:
     if not settings.telegram_bot_token.get_secret_value():
         return "off (set TELEGRAM_BOT_TOKEN to start it)"
-    where = f" at {settings.telegram_api_url}" if settings.telegram_api_url else ""
-    return f"on, long polling{where} (the app's log says if Telegram cannot be reached)"
+    how = (
+        f"webhook at {settings.telegram_webhook_url}/telegram/webhook"
+        if settings.telegram_webhook_url
+        else "long polling"
+    )
+    where = f", Bot API at {settings.telegram_api_url}" if settings.telegram_api_url else ""
+    return f"on, {how}{where} (the app's log says if Telegram cannot be reached)"

@@ -81,6 +81,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "COVOICE_APP_BIND_HOST": settings.host_for("app"),
             "COVOICE_ACTION_SECRET": settings.action_server_secret(),
             "COVOICE_RASA_TOKEN": settings.rasa_api_token(),
+            # Always given, empty or not, so a TELEGRAM_BOT_TOKEN in the shell never
+            # reaches a process started with other settings (a test's, a benchmark's).
+            "COVOICE_TELEGRAM_BOT_TOKEN": settings.telegram_bot_token.get_secret_value(),
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
         }

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr = Field(
         default=SecretStr(""),
         validation_alias=AliasChoices(
-            "telegram_bot_token", "COVOICE_TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"
+            "COVOICE_TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "telegram_bot_token"
         ),
     )
     telegram_api_url: str = ""
@@ -116,7 +116,9 @@ class Settings(BaseSettings):
     # Long polling when unset. The secret is generated into data_dir when unset.
     telegram_webhook_url: str = ""
     # No message is sent unasked in these hours, in each service's time zone.
-    quiet_hours: str = Field(default="21:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    quiet_hours: str = Field(
+        default="21:00-08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+    )
     telegram_webhook_secret: SecretStr = SecretStr("")
 
     @field_validator("rasa_url", "public_url", "telegram_api_url", "telegram_webhook_url")

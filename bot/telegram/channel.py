@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -60,6 +62,8 @@ COMMANDS = {
 }
 # The link step's buttons carry the code itself: nothing is stored before "yes".
 _LINK_YES, _LINK_NO = "l:yes:", "l:no:"
+# What starts a check-in the person did not type: a payload, so it is not read as their words.
+GREETING = "/greet"
 
 Context = ContextTypes.DEFAULT_TYPE
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -78,6 +82,33 @@ class Linked:
     person_ref: str
     role: str
     voice_on: bool
+
+
+class OneChatAtATime(BaseUpdateProcessor):
+    """Updates from different chats are handled side by side; one chat's, in order.
+
+    One person's turn (Rasa, speech, transcription) never holds up another's,
+    and a person's own messages never overtake each other.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=64)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        # One lock per chat, kept: there are as many as the people who write.
+        async with self._locks.setdefault(chat.id, asyncio.Lock()):
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 class TelegramChannel:
@@ -101,17 +132,16 @@ class TelegramChannel:
         builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
         if api_url:
             builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
-        application = builder.post_init(self._set_commands).build()
+        application = builder.concurrent_updates(OneChatAtATime()).build()
         self.add_handlers(application)
+        application.add_error_handler(self.went_wrong)
         self.bot = application.bot
         return application
 
     def add_handlers(self, application: TelegramApp) -> None:
         private = filters.ChatType.PRIVATE
-        application.add_handler(MessageHandler(~private, self._not_private), group=0)
-        application.add_handler(
-            MessageHandler(filters.UpdateType.EDITED, self._unsupported), group=0
-        )
+        application.add_handler(MessageHandler(~private, self._not_private))
+        application.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
         application.add_handler(CommandHandler("start", self._start, private))
         application.add_handler(CommandHandler("voice", self._voice_setting, private))
         application.add_handler(CommandHandler(list(COMMANDS), self._command, private))
@@ -125,7 +155,8 @@ class TelegramChannel:
         application.add_handler(MessageHandler(private & filters.COMMAND, self._unknown_command))
         application.add_handler(MessageHandler(private, self._unsupported))
 
-    async def _set_commands(self, application: TelegramApp) -> None:
+    async def set_commands(self, application: TelegramApp) -> None:
+        """The command menu Telegram shows beside the message box."""
         menu = [*COMMANDS, "voice"]
         await application.bot.set_my_commands(
             [BotCommand(name, self.wording.say(f"command_{name}")) for name in menu]
@@ -141,7 +172,7 @@ class TelegramChannel:
             if linked is None:
                 await self._reply(update, "no_invite")
             else:
-                await self._hand_in(update, linked, "hello")
+                await self._hand_in(update, linked, GREETING)
             return
         state = await asyncio.to_thread(self._check, code)
         if state is not InviteState.valid:
@@ -174,6 +205,9 @@ class TelegramChannel:
         chat_id = _chat_id(update)
         await query.answer()
         await _drop_keyboard(query)
+        # A second tap (a shaky hand) after the chat was linked changes nothing.
+        if await asyncio.to_thread(self._linked, chat_id) is not None:
+            return
         if data.startswith(_LINK_NO):
             await self._reply(update, "not_linked")
             return
@@ -184,7 +218,7 @@ class TelegramChannel:
         await self._reply(update, "linked")
         linked = await asyncio.to_thread(self._linked, chat_id)
         if linked is not None:
-            await self._hand_in(update, linked, "hello")
+            await self._hand_in(update, linked, GREETING)
 
     # -- a linked chat's messages -----------------------------------------
 
@@ -254,6 +288,7 @@ class TelegramChannel:
             logger.info("Could not replace a keyboard in chat %s: %s", chat_id, error)
         if not pressed.payload:
             await self._reply(update, "kept")
+            await self._hand_in(update, linked, "/repeat")  # and back to where they were
             return
         await self._hand_in(update, linked, pressed.payload)
 
@@ -344,6 +379,19 @@ class TelegramChannel:
         linked = await asyncio.to_thread(self._linked, _chat_id(update))
         await self._reply(update, "unsupported" if linked else "no_invite")
 
+    async def _edited(self, update: Update, context: Context) -> None:
+        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        await self._reply(update, "edited" if linked else "no_invite")
+
+    async def went_wrong(self, update: object, context: Context) -> None:
+        """Anything a handler did not expect: logged without the person's words, and a kind word."""
+        logger.error("A Telegram update failed: %r", context.error, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await self._reply(update, "went_wrong")
+            except TelegramError:
+                pass
+
     async def _not_private(self, update: Update, context: Context) -> None:
         await self._reply(update, "private_only")
 
@@ -389,6 +437,9 @@ class TelegramChannel:
             question_set=question_set,
         )
         prompts = await self.chat.handle(message)
+        if any(prompt.kind == "error" for prompt in prompts):
+            # Nothing unasked-for goes to the person; the send is tried again later.
+            raise RuntimeError("the conversation could not start: " + prompts[-1].text)
         try:
             await self.send_prompts(self.bot, chat_id, linked, prompts)
         except Forbidden as error:
@@ -398,7 +449,7 @@ class TelegramChannel:
         message = IncomingMessage(
             channel="telegram",
             sender_id=linked.sender_id,
-            message_id=f"u{update.update_id}",
+            message_id=_message_id(update),
             text=text,
             service_id=linked.service_id,
             person_ref=linked.person_ref,
@@ -434,8 +485,14 @@ class TelegramChannel:
         except Exception:  # noqa: BLE001 - the words are there; a voice note is extra
             logger.exception("No voice note for chat %s", chat_id)
             return
-        with path.open("rb") as audio:
-            await bot.send_voice(chat_id, audio)
+        try:
+            with path.open("rb") as audio:
+                await bot.send_voice(chat_id, audio)
+        except Forbidden:
+            raise
+        except TelegramError as error:
+            # Some people refuse voice notes; the words were sent, and the rest follow.
+            logger.info("No voice note for chat %s: %s", chat_id, error)
 
     def _retire(self, sender: str) -> None:
         with self.store() as uow:
@@ -466,6 +523,17 @@ _REFUSALS = {
 }
 
 
+def _message_id(update: Update) -> str:
+    """The channel's id for what arrived: Telegram's own message or button-press id.
+
+    Update ids are not used: Telegram may start them again after a quiet week.
+    """
+    if update.callback_query is not None:
+        return f"cb{update.callback_query.id}"
+    message = update.effective_message
+    return f"m{message.message_id}" if message is not None else f"u{update.update_id}"
+
+
 def _chat_id(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None
@@ -476,8 +544,7 @@ def _markup(faces: list[Face]) -> InlineKeyboardMarkup:
     answers = [f for f in faces if not f.control]
     controls = [f for f in faces if f.control]
     rows = [answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)]
-    if controls:
-        rows.append(controls)
+    rows += [controls[i : i + ANSWERS_PER_ROW] for i in range(0, len(controls), ANSWERS_PER_ROW)]
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(f.text, callback_data=f.callback_data) for f in row] for row in rows]
     )

@@ -44,10 +44,16 @@ async def start_telegram(channel: TelegramChannel, settings: Settings) -> Telegr
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
         logger.error("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.")
+        await stop_telegram(application)
         return None
     except TelegramError as error:
         logger.error("Telegram cannot be reached (%s); the app runs without it.", error)
+        await stop_telegram(application)
         return None
+    try:
+        await channel.set_commands(application)
+    except TelegramError as error:
+        logger.warning("Telegram did not take the command menu: %s", error)
     return application
 
 
@@ -57,9 +63,15 @@ async def accept_update(
     """Queue one update Telegram posted, if it presented the webhook's secret."""
     if presented is None or not hmac.compare_digest(presented.encode(), secret.encode()):
         return False
+    # Telegram's own, but nothing to act on: answered all the same, so it does not retry.
     if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
-        return True  # Telegram's own, but nothing to act on: do not make it retry
-    await application.update_queue.put(Update.de_json(body, application.bot))
+        return True
+    try:
+        update = Update.de_json(body, application.bot)
+    except (TypeError, ValueError, KeyError) as error:
+        logger.warning("An update Telegram posted could not be read: %s", error)
+        return True
+    await application.update_queue.put(update)
     return True
 
 

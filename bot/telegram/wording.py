@@ -13,7 +13,7 @@ WORD_KEYS = tuple(
         "not_linked voice_on voice_off voice_how stale_button you_chose unsupported "
         "private_only listen_later command_help command_stop command_privacy command_delete "
         "command_voice delete_confirm yes_delete no_keep kept heard yes_heard no_heard not_heard "
-        "too_long_to_hear"
+        "too_long_to_hear edited went_wrong"
     ).split()
 )
 

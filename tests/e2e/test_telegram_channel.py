@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from bot.sending import QuietHours, schedule
 from bot.speech import Speech
 from bot.telegram.invites import make_invite
+from checkin.wording import BotWording
 from cli.stack import Stack
 from covoice.settings import Settings
 from storage.models import Contact, Conversation, InboundMessage, Response, SendStatus
@@ -195,10 +196,15 @@ def test_a_used_or_expired_code_is_refused_and_no_stops_at_once(
 
 
 def test_a_whole_check_in_by_buttons_with_voice_notes(
-    user: TelegramUser, store: Callable[[], UnitOfWork]
+    user: TelegramUser, store: Callable[[], UnitOfWork], wording: BotWording
 ) -> None:
     code, ref = _invite(store, role="family")
     _link(user, code)
+    controls = {
+        f"{face.pictogram} {face.label}"
+        for face in (wording.button(name, "") for name in ("skip", "repeat", "help", "stop"))
+    }
+    typed = False
 
     pressed_first: BotMessage | None = None
     for _ in range(30):
@@ -208,8 +214,9 @@ def test_a_whole_check_in_by_buttons_with_voice_notes(
         voice = user.wait_for(lambda m: m.voice is not None)
         assert voice.voice is not None and voice.voice.mime_type == "audio/ogg"
         assert user.download(voice.voice.file_id).startswith(b"OggS")
-        answers = [b for row in prompt.keyboard for b in row]
+        answers = [b for row in prompt.keyboard for b in row if b.text not in controls]
         if not answers:
+            typed = True
             user.send(STORY)
             continue
         user.press(prompt, answers[0].text)
@@ -220,11 +227,13 @@ def test_a_whole_check_in_by_buttons_with_voice_notes(
             assert edited.keyboard == () and "Fixture You chose:" in _words(edited)
     else:
         raise AssertionError("the check-in did not reach its end")
+    assert typed, "the free-text question was answered in words"
 
     conversation, answers = _answers(store, user.chat_id)
     assert conversation.channel == "telegram" and conversation.respondent_role == "family"
     assert conversation.status.value == "finished"
     assert {a.question_id for a in answers} >= {"feel_safe", "staff_kind"}
+    assert any(a.question_id == "one_change" and a.free_text == STORY for a in answers)
     with store() as uow:
         person = uow.people.get(conversation.person_id)
         assert person is not None and person.ref == ref
@@ -251,6 +260,8 @@ def test_a_check_in_by_typing_with_voice_off_then_delete(
     user.send("yes I do")
     nxt = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > question.message_id)
     assert nxt.text != question.text
+    user.command("voice")  # its reply comes after any voice note the bot would have sent
+    _said(user, "Fixture Send /voice on or /voice off")
     assert not [m for m in user.updates() if m.voice is not None]
 
     _, answers = _answers(store, user.chat_id)
@@ -300,7 +311,7 @@ def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
     assert _stored_for(store, user.chat_id) == kept
 
     user.send_voice(b"OggS" + bytes(64))
-    _said(user, "Fixture Sorry, I can't listen to that")
+    _said(user, "Fixture Sorry, I did not catch that")  # not speech at all
 
     user.send("a" * 5000)  # past the fixture's limit: kept, not read
     _said(user, "That is too long for me")

@@ -46,3 +46,9 @@ def test_daytime_quiet_hours_and_none() -> None:
 def test_unreadable_quiet_hours_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="21:00-08:00"):
         QuietHours.parse(text)
+
+
+def test_a_local_time_outside_quiet_hours_comes_back_in_utc() -> None:
+    moment = datetime(2026, 7, 1, 10, 30, tzinfo=LONDON)  # 10:30 BST
+    assert NIGHT.next_allowed(moment, LONDON) == utc(2026, 7, 1, 9, 30)
+    assert NIGHT.next_allowed(moment, LONDON).tzinfo == timezone.utc
