@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,7 @@ def invite(
 
     from bot.telegram.invites import InviteError, make_invite
     from covoice.taxonomy import load_taxonomy
+    from governance.audit import record
 
     settings = current_settings()
     roles = load_taxonomy(settings.taxonomy_path).respondent_roles
@@ -36,6 +38,13 @@ def invite(
             )
         except InviteError as error:
             fail(str(error))
+        # An invite decides whose record a chat will speak for: who made it is kept.
+        record(
+            uow,
+            current_actor(settings),
+            "telegram.invite",
+            {"service": service, "person": person, "role": role},
+        )
         uow.commit()
     bot = settings.telegram_bot_username.lstrip("@") or "YOUR_BOT"
     link = f"https://t.me/{bot}?start={made.code}"
@@ -43,8 +52,9 @@ def invite(
     typer.echo(f"  code: {made.code}")
     typer.echo(f"  link: {link}")
     if qr is not None:
-        segno.make(link, error="m").save(str(qr), scale=8, border=4)
-        qr.chmod(0o600)
+        # Private from its first byte: the code in it links an account.
+        with os.fdopen(os.open(qr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            segno.make(link, error="m").save(out, kind="png", scale=8, border=4)
         typer.echo(f"  QR code: {qr}")
     if not settings.telegram_bot_username:
         typer.secho(
@@ -71,6 +81,7 @@ def send(
 
     from bot.sending import QuietHours, SendError, schedule
     from checkin.loading import load_sets_and_wording
+    from governance.audit import record
 
     settings = current_settings()
     when = None
@@ -93,6 +104,12 @@ def send(
             )
         except SendError as error:
             fail(str(error))
+        record(
+            uow,
+            current_actor(settings),
+            "telegram.send",
+            {"send": made.id, "contact": contact, "question_set": question_set},
+        )
         uow.commit()
         send_id, due = made.id, made.due_at
     moved = " (moved out of quiet hours)" if made.due_at != made.requested_for else ""

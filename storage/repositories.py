@@ -283,7 +283,8 @@ class TelegramRepository:
         used = self.session.execute(
             update(TelegramKeyboard)
             .where(TelegramKeyboard.id == keyboard_id, TelegramKeyboard.answered_at.is_(None))
-            .values(answered_at=at)
+            # What it carried (a transcript waiting for a "yes") is not kept past its use.
+            .values(answered_at=at, payloads=[], labels=[])
         )
         return _changed(used)
 
@@ -292,7 +293,7 @@ class TelegramRepository:
         self.session.execute(
             update(TelegramKeyboard)
             .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
-            .values(answered_at=at)
+            .values(answered_at=at, payloads=[], labels=[])
         )
 
 

@@ -73,10 +73,11 @@ def press(uow: UnitOfWork, sender_id: str, callback_data: str) -> Press | None:
     keyboard = uow.telegram.keyboard(keyboard_id)
     if keyboard is None or keyboard.sender_id != sender_id or place >= len(keyboard.payloads):
         return None
+    pressed = Press(keyboard.payloads[place], keyboard.labels[place])
     # Two presses at once: only the first one to mark the keyboard counts.
     if not uow.telegram.use_keyboard(keyboard_id, utcnow()):
         return None
-    return Press(keyboard.payloads[place], keyboard.labels[place])
+    return pressed
 
 
 def set_message(uow: UnitOfWork, keyboard_id: int, message_id: int) -> None:
