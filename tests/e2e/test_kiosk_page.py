@@ -203,6 +203,36 @@ def test_skip_help_and_stop_are_always_there_and_every_prompt_can_be_heard(
     assert conversation.status.value == "stopped" and answers == []
 
 
+def test_big_picture_and_word_buttons_and_the_choices_stay_for_the_conversation(
+    page: Page, kiosk_url: str
+) -> None:
+    _begin(page, kiosk_url, "Fixture Me$")
+    page.get_by_role("button", name="Yes, let's start").click()
+    expect(page.locator("#talk-title")).to_have_text(re.compile("Do you feel safe at home"))
+    buttons = page.locator("#prompts .answer, .control")
+    assert buttons.count() >= 6
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box is not None and box["width"] >= 64 and box["height"] >= 64, index
+    answers = page.locator("#prompts .answer")
+    for index in range(answers.count()):
+        answer = answers.nth(index)
+        assert answer.locator("img").count() == 1  # a picture ...
+        assert answer.inner_text().strip()  # ... never without its word
+
+    page.locator("#settings-toggle").click()
+    page.locator('.setting[data-setting="wording"][data-value="text"]').click()
+    page.locator('.setting[data-setting="speech"][data-value="off"]').click()
+    page.locator("#settings-toggle").click()
+    expect(page.locator("#talk-title")).to_have_text("Do you feel safe where you live?")
+    answers.first.click()
+    # The next question keeps the fuller words, and nothing speaks it.
+    expect(page.locator("#talk-title")).to_have_text("Do the staff listen to you?")
+    page.wait_for_timeout(500)
+    playing = page.evaluate("() => [...document.querySelectorAll('audio')].some(a => !a.paused)")
+    assert playing is False
+
+
 def test_with_no_touch_the_kiosk_asks_then_clears_the_screen_and_keeps_the_answers(
     page: Page, kiosk_url: str, store: Callable[[], UnitOfWork]
 ) -> None:
