@@ -51,6 +51,7 @@ class Quiet:
 _LOCAL_NOW = datetime.now(ZoneInfo("Europe/London")).replace(second=0, microsecond=0)
 QUIET = Quiet(_LOCAL_NOW + timedelta(hours=6), _LOCAL_NOW + timedelta(hours=7))
 STORY = "more trips to the seaside please"
+PRIVACY = "The manager reads your answers. We do not share your name"
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +268,10 @@ def test_a_check_in_by_typing_with_voice_off_then_delete(
     _, answers = _answers(store, user.chat_id)
     assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
 
+    user.command("help")
+    _said(user, "Press a button or type. Say skip, repeat, stop, or ask for a person")
+    user.command("privacy")
+    _said(user, PRIVACY)
     user.command("voice", "on")
     _said(user, "Fixture I will speak each question too")
     user.command("delete")
