@@ -405,6 +405,8 @@ class TelegramKeyboard(Base):
     message_id: Mapped[int | None]
     payloads: Mapped[list[str]] = mapped_column(JSON)
     labels: Mapped[list[str]] = mapped_column(JSON)
+    # "answer" or "control" for each button: a voice note listens for answers.
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
 

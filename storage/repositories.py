@@ -284,7 +284,7 @@ class TelegramRepository:
             update(TelegramKeyboard)
             .where(TelegramKeyboard.id == keyboard_id, TelegramKeyboard.answered_at.is_(None))
             # What it carried (a transcript waiting for a "yes") is not kept past its use.
-            .values(answered_at=at, payloads=[], labels=[])
+            .values(answered_at=at, payloads=[], labels=[], kinds=[])
         )
         return _changed(used)
 
@@ -293,7 +293,7 @@ class TelegramRepository:
         self.session.execute(
             update(TelegramKeyboard)
             .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
-            .values(answered_at=at, payloads=[], labels=[])
+            .values(answered_at=at, payloads=[], labels=[], kinds=[])
         )
 
 

@@ -368,10 +368,14 @@ class TelegramChannel:
         return closed if kind == "closed" else free
 
     def _open_buttons(self, sender: str) -> dict[str, str]:
-        """The words and payloads of the buttons the person can press now, if any."""
+        """The words and payloads of the buttons to listen for now, if any.
+
+        Only where there are answers to choose from: at a question asked in
+        words (its buttons are Skip, Help, Stop) the person's words are wanted.
+        """
         with self.store() as uow:
             keyboard = uow.telegram.open_keyboard(sender)
-            if keyboard is None:
+            if keyboard is None or "answer" not in keyboard.kinds:
                 return {}
             return dict(zip(keyboard.labels, keyboard.payloads, strict=True))
 

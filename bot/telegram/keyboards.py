@@ -47,6 +47,7 @@ def keep(uow: UnitOfWork, sender_id: str, prompt: Prompt) -> tuple[int, list[Fac
         sender_id=sender_id,
         payloads=[button.payload for button in prompt.buttons],
         labels=[button.label for button in prompt.buttons],
+        kinds=[button.kind for button in prompt.buttons],
     )
     uow.telegram.add_keyboard(keyboard)
     faces = [

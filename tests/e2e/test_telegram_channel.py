@@ -12,7 +12,6 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,7 +27,6 @@ from bot.speech import Speech
 from bot.telegram.invites import make_invite
 from checkin.wording import BotWording
 from cli.stack import Stack
-from covoice.settings import Settings
 from storage.models import Contact, Conversation, InboundMessage, Response, SendStatus
 from storage.unit_of_work import UnitOfWork
 from tests.telegram.user import BotMessage, Emulator, TelegramUser, running_emulator
@@ -60,10 +58,7 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-@contextmanager
-def _telegram_app(
-    stack: Stack, emulator: Emulator, log_dir: Path, **more: str
-) -> Iterator[Settings]:
+def _telegram_app(stack: Stack, emulator: Emulator, log_dir: Path, **more: str) -> Stack:
     """Another app on the same store and Rasa, talking to the emulator with a new bot token."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,22 +72,29 @@ def _telegram_app(
         }
     )
     app = Stack(settings, log_dir=log_dir)
+    _start(app)
+    return app
+
+
+def _start(app: Stack) -> None:
+    app.wait_ready(app.start_app(), on_progress=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def polling(
+    stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """An app polling the emulator; its quiet hours start in six hours."""
+    app = _telegram_app(stack, emulator, tmp_path_factory.mktemp("polling"), quiet_hours=QUIET.text)
     try:
-        app.wait_ready(app.start_app(), on_progress=lambda _: None)
-        yield settings
+        yield app
     finally:
         app.stop()
 
 
 @pytest.fixture(scope="module")
-def token(
-    stack: Stack, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The bot token of an app polling the emulator; its quiet hours start in six hours."""
-    with _telegram_app(
-        stack, emulator, tmp_path_factory.mktemp("polling"), quiet_hours=QUIET.text
-    ) as settings:
-        yield settings.telegram_bot_token.get_secret_value()
+def token(polling: Stack) -> str:
+    return polling.settings.telegram_bot_token.get_secret_value()
 
 
 @pytest.fixture
@@ -332,9 +334,11 @@ def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
 def test_in_webhook_mode_only_telegram_with_the_secret_is_heard(
     stack: Stack, emulator: Emulator, tmp_path: Path
 ) -> None:
-    with _telegram_app(
+    app = _telegram_app(
         stack, emulator, tmp_path, telegram_webhook_url="https://covoice.example.org"
-    ) as settings:
+    )
+    settings = app.settings
+    try:
         chat_id = uuid.uuid4().int % 10**9 + 1000
         update = {
             "update_id": 7,
@@ -358,6 +362,8 @@ def test_in_webhook_mode_only_telegram_with_the_secret_is_heard(
         with emulator.user(token, chat_id=chat_id) as person:
             person.timeout = 30.0
             _said(person, "Fixture Hello. You need an invite")
+    finally:
+        app.stop()
 
 
 def test_a_send_goes_at_once_outside_quiet_hours_and_waits_inside_them(
@@ -434,6 +440,53 @@ def test_a_spoken_answer_is_echoed_and_used_only_once_confirmed(
     user.send_voice(yes, duration=1)
     echo = _asked(user, "Fixture I heard: Yes. Is that right")
     user.press(echo, "✅ Fixture Yes")
-    _asked(user, "Do staff listen to you")
+    shown = _asked(user, "Do staff listen to you")
     _, answers = _answers(store, user.chat_id)
     assert [(a.question_id, a.answer_value) for a in answers] == [("feel_safe", "yes")]
+
+    # On to the question asked in words, where a story is transcribed.
+    while "What one thing would you change" not in _words(shown):
+        user.press(shown, shown.keyboard[0][0].text)
+        shown = _asked(user, ".")
+    story = Speech(tmp_path, engine="espeak").audio(STORY, "ogg").read_bytes()
+    user.send_voice(story, duration=3)
+    echo = _asked(user, "Fixture I heard: .*seaside.* Is that right")
+    heard = re.search(r"I heard: (.*)\. Is that right", _words(echo))
+    assert heard is not None
+    user.press(echo, "✅ Fixture Yes")
+    user.wait_for(lambda m: m.message_id > echo.message_id and not m.edited and bool(m.text))
+    _, answers = _answers(store, user.chat_id)
+    assert [a.free_text for a in answers if a.question_id == "one_change"] == [heard[1]]
+
+
+def test_a_send_waiting_in_the_store_goes_after_a_restart(
+    polling: Stack, user: TelegramUser, store: Callable[[], UnitOfWork]
+) -> None:
+    code, _ = _invite(store)
+    _link(user, code)
+    consent = user.wait_for(lambda m: bool(m.keyboard))
+    user.press(consent, consent.keyboard[0][1].text)  # "No, thank you": no check-in now
+    polling.stop()
+    try:
+        with store() as uow:
+            contact = uow.contacts.by_sender(f"tg:{user.chat_id}")
+            assert contact is not None
+            send = schedule(
+                uow,
+                contact.id,
+                "fixture_checkin",
+                frozenset({"fixture_checkin"}),
+                QuietHours.parse(QUIET.text),
+                "test",
+            )
+            uow.commit()
+            send_id = send.id
+        time.sleep(1)
+        assert _send_status(store, send_id) is SendStatus.pending  # nobody to send it
+    finally:
+        _start(polling)  # a new process: the send was only in the store
+    _asked(user, "Hello. I want to ask about your life")
+    deadline = time.monotonic() + 10
+    while _send_status(store, send_id) is not SendStatus.sent:
+        assert time.monotonic() < deadline, "the send was never recorded as sent"
+        time.sleep(0.1)
