@@ -37,7 +37,8 @@ class Wording(_Strict):
 
 class Option(_Strict):
     value: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
-    label: str = Field(min_length=1)
+    # Short enough for a button on a phone (Telegram cuts longer ones off).
+    label: str = Field(min_length=1, max_length=30)
     pictogram: str = Field(min_length=1)
 
 

@@ -107,6 +107,10 @@ def question(data: dict, question_id: str) -> dict:  # type: ignore[type-arg]
             ["question 'food'", "follow_up.when has 'awful'"],
         ),
         (
+            lambda d: question(d, "favourite_activity")["options"][0].update(label="x" * 31),
+            ["question 'favourite_activity'", "label", "at most 30 characters"],
+        ),
+        (
             lambda d: question(d, "food").update(colour="blue"),
             ["question 'food'", "colour", "Extra inputs are not permitted"],
         ),
