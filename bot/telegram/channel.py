@@ -1,8 +1,8 @@
 """The Telegram channel: python-telegram-bot in front of the one inbound path.
 
 Every message from a linked chat goes to ``ChatService.handle`` as sender
-``tg:<chat id>``, with the update id as the channel's message id, so a
-re-delivered update is answered once. A chat is linked by an invite code
+``tg:<chat id>``, with Telegram's own message (or button-press) id as the
+channel's message id, so a re-delivered update is answered once. A chat is linked by an invite code
 (``/start CODE``); until then the bot explains how to get one and keeps
 nothing about the sender. Prompts go out in their easy-read words with a
 keyboard of picture-and-word buttons, and as a voice note unless the person
