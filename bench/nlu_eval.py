@@ -321,6 +321,10 @@ class IntentRun:
     def accuracy(self) -> float:
         return accuracy(self.golds, self.predictions)
 
+    @property
+    def correct(self) -> int:
+        return sum(gold == found for gold, found in zip(self.golds, self.predictions, strict=True))
+
 
 def rasa_default_config() -> Path:
     """The pipeline `rasa init` writes, as the installed Rasa ships it."""
@@ -559,7 +563,12 @@ def render_header(split: Split, overlaps: dict[str, list[str]]) -> list[str]:
 def render_targets(intents: list[IntentRun], best: TaggerRun) -> list[str]:
     ours = intents[0]
     rows = [
-        [f"intent accuracy ≥ {INTENT_ACCURACY_TARGET}", "config.yml", _f(ours.accuracy)],
+        [
+            f"intent accuracy ≥ {INTENT_ACCURACY_TARGET}",
+            "config.yml",
+            # The count too: 0.9497 shows as 0.950 and would seem to meet 0.95.
+            f"{_f(ours.accuracy)} ({ours.correct} of {len(ours.golds)})",
+        ],
         [f"theme micro-F1 ≥ {THEME_MICRO_F1_TARGET}", best.label, _f(best.themes.micro.f1)],
         [f"safeguarding recall = {HARM_RECALL_TARGET}", best.label, _f(best.harm.recall)],
         [
