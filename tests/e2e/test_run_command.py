@@ -34,9 +34,11 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     while time.monotonic() < deadline:
         line = run.stdout.readline()
         seen.append(line)
-        if "CoVoice is running" in line or run.poll() is not None:
+        # The summary ends with how to stop; read up to there through this one reader.
+        if "Press Ctrl-C to stop" in line or run.poll() is not None:
             break
     assert any("CoVoice is running" in line for line in seen), "".join(seen)
+    assert any("Telegram:                  off (set TELEGRAM_BOT_TOKEN" in line for line in seen)
     health = httpx.get(f"http://127.0.0.1:{settings.app_port}/health").json()
     assert health == {"status": "ok", "rasa_ready": True}
     children = _children(run.pid)
@@ -46,7 +48,6 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     rest, _ = run.communicate(timeout=60)
     assert run.returncode == 0
     assert "Stopped." in rest
-    assert "Telegram:                  off (set TELEGRAM_BOT_TOKEN" in rest
     assert [pid for pid in children if _alive(pid)] == []
 
 
