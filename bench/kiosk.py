@@ -35,8 +35,8 @@ from bench.turns import STORY, prepare
 from bot.kiosk.tokens import issue
 from bot.speech import Speech
 from cli.stack import Stack, private_settings
+from tests.browser import CHROMIUM, launch
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHECK_INS_PER_SERIES = 5
 SERIES = ("uncached speech", "cached speech")
 
@@ -183,16 +183,7 @@ def main() -> None:
         stack.start_all(on_progress=lambda line: print(line, flush=True))
         url = f"{settings.app_url}/kiosk/{token}"
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                args=[
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--autoplay-policy=no-user-gesture-required",
-                ],
-            )
+            browser = launch(playwright)
             check_in(browser, url, Series("warm-up"), None)  # loads Rasa's lazy parts
             for round_ in range(CHECK_INS_PER_SERIES):
                 print(f"round {round_ + 1} of {CHECK_INS_PER_SERIES}…", flush=True)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Literal, Protocol, TextIO
 
 if TYPE_CHECKING:
     from covoice.settings import Settings
@@ -37,6 +37,13 @@ EngineChoice = Literal["auto", "gtts", "pico", "espeak"]
 Engine = Literal["gtts", "pico", "espeak"]
 AudioFormat = Literal["mp3", "ogg"]
 FORMATS: tuple[AudioFormat, ...] = ("mp3", "ogg")
+
+
+class SpeechSource(Protocol):
+    """What a channel needs of ``Speech``: the audio of some words, made or found in the cache."""
+
+    def audio(self, text: str, audio_format: AudioFormat) -> Path: ...
+
 
 # The prompts are British English whatever the engine.
 LANGUAGE = "en-GB"

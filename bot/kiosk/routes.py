@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -23,7 +23,7 @@ from bot.kiosk.sessions import KioskSession, KioskSessions
 from bot.kiosk.tokens import KioskAccess, verify
 from bot.kiosk.views import KioskViews
 from bot.kiosk.wording import KioskWording
-from bot.speech import SpeechError
+from bot.speech import SpeechError, SpeechSource
 from governance.people import kiosk_people
 from storage.unit_of_work import UnitOfWorkFactory
 
@@ -41,19 +41,13 @@ PAGE_HEADERS = {
 }
 
 
-class Voice(Protocol):
-    """Makes (or finds in its cache) the audio of some words (bot.speech.Speech)."""
-
-    def audio(self, text: str, audio_format: Literal["mp3", "ogg"]) -> Path: ...
-
-
 @dataclass
 class KioskParts:
     store: UnitOfWorkFactory
     chat: ChatService
     wording: KioskWording
     views: KioskViews
-    voice: Voice
+    voice: SpeechSource
     sessions: KioskSessions
     idle_seconds: int
     goodbye_seconds: int

@@ -16,8 +16,7 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from telegram import (
     Bot,
@@ -44,6 +43,7 @@ from telegram.ext import (
 from bot.chat_service import ChatService, IncomingMessage
 from bot.listening import Listener, refusal
 from bot.sending import Undeliverable
+from bot.speech import SpeechSource
 from bot.telegram import keyboards
 from bot.telegram.invites import InviteState, chat_of, check, redeem, sender_id
 from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
@@ -67,10 +67,6 @@ GREETING = "/greet"
 
 Context = ContextTypes.DEFAULT_TYPE
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
-
-
-class Voice(Protocol):
-    def audio(self, text: str, audio_format: Literal["mp3", "ogg"]) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -117,7 +113,7 @@ class TelegramChannel:
         chat: ChatService,
         store: UnitOfWorkFactory,
         wording: TelegramWording,
-        voice: Voice | None,
+        voice: SpeechSource | None,
         listener: Listener | None = None,
     ) -> None:
         self.chat = chat

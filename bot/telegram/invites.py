@@ -12,10 +12,11 @@ import enum
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from bot.credentials import hash_key
 from checkin.service import NewContact, ensure_contact
+from governance.service_days import stored_utc
 from storage.models import Contact, TelegramInvite, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -96,7 +97,7 @@ def check(uow: UnitOfWork, code: str) -> tuple[InviteState, TelegramInvite | Non
         return InviteState.unknown, None
     if invite.used_at is not None:
         return InviteState.used, invite
-    if _aware(invite.expires_at) <= utcnow():
+    if stored_utc(invite.expires_at) <= utcnow():
         return InviteState.expired, invite
     return InviteState.valid, invite
 
@@ -122,8 +123,3 @@ def redeem(uow: UnitOfWork, code: str, chat_id: int) -> tuple[InviteState, Conta
     if not uow.telegram.claim_invite(invite.id, contact.id, utcnow()):
         return InviteState.used, None  # the caller rolls back the contact
     return state, contact
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the store writes UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -13,7 +13,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -26,8 +25,8 @@ from covoice.settings import PROJECT_ROOT
 from governance.people import add_person
 from storage.models import Conversation, Response
 from storage.unit_of_work import UnitOfWork
+from tests.browser import CHROMIUM, launch
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -40,16 +39,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("The kiosk's browser tests need Debian's Chromium: run 'make test'.")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+        launched = launch(playwright)
         yield launched
         launched.close()
 

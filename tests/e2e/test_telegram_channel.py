@@ -8,7 +8,6 @@ both checked.
 from __future__ import annotations
 
 import re
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,7 +28,13 @@ from checkin.wording import BotWording
 from cli.stack import Stack
 from storage.models import Contact, Conversation, InboundMessage, Response, SendStatus
 from storage.unit_of_work import UnitOfWork
-from tests.telegram.user import BotMessage, Emulator, TelegramUser, running_emulator
+from tests.telegram.user import (
+    BotMessage,
+    Emulator,
+    TelegramUser,
+    free_port,
+    running_emulator,
+)
 
 ROLES = ("person", "family", "advocate", "staff_supported")
 
@@ -60,9 +65,7 @@ def emulator() -> Iterator[Emulator]:
 
 def _telegram_app(stack: Stack, emulator: Emulator, log_dir: Path, **more: str) -> Stack:
     """Another app on the same store and Rasa, talking to the emulator with a new bot token."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = stack.settings.model_copy(
         update={
             "app_port": port,

@@ -259,7 +259,7 @@ def running_emulator(startup_timeout: float = 15.0) -> Iterator[Emulator]:
         raise EmulatorUnavailable(
             f"node_modules lacks {', '.join(missing)} for the Telegram emulator: run make test."
         )
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"TELEGRAM_EMULATOR_HOST": "127.0.0.1", "TELEGRAM_EMULATOR_PORT": str(port)}
     with tempfile.TemporaryFile() as log:
@@ -283,7 +283,7 @@ def running_emulator(startup_timeout: float = 15.0) -> Iterator[Emulator]:
                 process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
