@@ -30,6 +30,7 @@ from storage.models import Contact, Conversation, InboundMessage, Response, Send
 from storage.unit_of_work import UnitOfWork
 from tests.telegram.user import (
     BotMessage,
+    Button,
     Emulator,
     TelegramUser,
     free_port,
@@ -326,12 +327,41 @@ def test_what_the_bot_cannot_use_gets_a_clear_reply_and_nothing_half_stored(
     user.send("a" * 5000)  # past the fixture's limit: kept, not read
     _said(user, "That is too long for me")
 
+    user.edit(1, "I meant something else")
+    _said(user, "Fixture I can't see changes")
+
+    made_up = BotMessage(1, "?", None, ((Button("?", "not-ours"),),), None, None, None, False, {})
+    user.press(made_up, "?")
+    _said(user, "Fixture That one is done")
+
     with emulator.user(token, chat_id=-(user.chat_id), name="Group") as group:
         group.timeout = 30.0
         group.send_content(
             text="hello", chat={"id": -(user.chat_id), "type": "group", "title": "G"}
         )
         _said(group, "Fixture I only talk to you on your own")
+
+
+def test_the_command_menu_lists_the_commands_in_the_bots_words(
+    emulator: Emulator, token: str
+) -> None:
+    assert emulator.command_menu(token) == {
+        "help": "Fixture Help",
+        "stop": "Fixture Stop",
+        "privacy": "Fixture Who sees my answers",
+        "delete": "Fixture Take my answers back",
+        "voice": "Fixture Voice on or off",
+    }
+
+
+def test_when_telegram_says_too_many_requests_the_bot_waits_and_the_reply_still_comes(
+    emulator: Emulator, token: str, user: TelegramUser
+) -> None:
+    before = emulator.throttled(token)
+    emulator.throttle(token, "sendMessage", times=1, retry_after=1)
+    user.command("start")
+    _said(user, "You need an invite")
+    assert emulator.throttled(token) == before + 1
 
 
 def test_in_webhook_mode_only_telegram_with_the_secret_is_heard(

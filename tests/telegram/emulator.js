@@ -5,8 +5,10 @@
 //
 // The bot talks to http://127.0.0.1:PORT/bot<token>/<method> and downloads from
 // /file/bot<token>/<path>. The test plays the human user over the emulator's
-// client API (/sendMessage, /sendCommand, /sendCallback, /getUpdates), plus two
-// routes added here: /clientUpload and /clientFile/<file_id>.
+// client API (/sendMessage, /sendCommand, /sendCallback, /getUpdates), plus routes
+// added here: /clientUpload and /clientFile/<file_id> for files, /clientEdit for an
+// edited message, /clientCommands/<token> for the bot's command menu, and
+// /clientThrottle for Telegram's "429 Too Many Requests".
 //
 // It keeps everything in memory and serves loopback only. It exits when the process
 // that started it goes away, so a test run that dies leaves no emulator behind.
@@ -40,9 +42,16 @@ TelegramServer.prototype.addBotMessage = function (rawMessage, token) {
   return { ...message, date: Math.floor(message.date / 1000), from: BOT };
 };
 
-// A callback query without chat_instance is dropped by PTB as malformed.
+// A callback query without chat_instance is dropped by PTB as malformed. An edit the
+// user made arrives as edited_message, as Telegram sends it.
 const formatUpdate = TelegramServer.formatUpdate;
 TelegramServer.formatUpdate = (update) => {
+  if (update.editedMessageId !== undefined) {
+    return {
+      update_id: update.updateId,
+      edited_message: { ...update.message, message_id: update.editedMessageId, edit_date: Math.floor(update.time / 1000) },
+    };
+  }
   const formatted = formatUpdate(update);
   if (formatted.callback_query) {
     formatted.callback_query.chat_instance = String(update.callbackQuery.chat_instance ?? '0');
@@ -79,9 +88,20 @@ before((app, server) => app.all('/bot:token/getUpdates', (req, res) => {
   res.on('close', () => { if (waiting) stopWaiting(); });
 }));
 
+// The command menu the bot set, for the user's side to read.
+const menus = new Map(); // token -> [{ command, description }]
+before((app) => {
+  app.all('/bot:token/setMyCommands', (req, res) => {
+    const commands = req.body?.commands;
+    menus.set(req.params.token, typeof commands === 'string' ? JSON.parse(commands) : commands || []);
+    res.json({ ok: true, result: true });
+  });
+  app.get('/clientCommands/:token', (req, res) => res.json({ ok: true, result: menus.get(req.params.token) || [] }));
+});
+
 // Methods a real bot calls for their side effects; nothing to show the user.
 before((app) => {
-  for (const method of ['answerCallbackQuery', 'sendChatAction', 'setMyCommands', 'deleteMyCommands',
+  for (const method of ['answerCallbackQuery', 'sendChatAction', 'deleteMyCommands',
     'setChatMenuButton', 'setWebhook', 'deleteWebhook']) {
     app.all(`/bot:token/${method}`, (_req, res) => res.json({ ok: true, result: true }));
   }
@@ -177,6 +197,41 @@ before((app, server) => {
     res.json({ ok: true, result: keep(req.file) });
   });
   app.get('/clientFile/:id', download);
+});
+
+// The user edits a message they sent earlier.
+before((app, server) => app.post('/clientEdit', (req, res) => {
+  const { botToken, message_id: messageId, ...message } = req.body;
+  server.addUserUpdate({ ...server.getCommonFields(botToken), message, editedMessageId: Number(messageId) })
+    .then(() => {
+      server.emit('AddedUserMessage');
+      res.json({ ok: true, result: true });
+    });
+}));
+
+// Flood control: the next `times` calls of `method` by the bot answer 429 with
+// retry_after, as Telegram does; /clientThrottle/<token> says how many were served.
+const throttles = new Map(); // `${token} ${method}` -> { left, retryAfter }
+const throttled = new Map(); // token -> how many 429s were served
+before((app) => {
+  app.post('/clientThrottle', (req, res) => {
+    const { botToken, method, times, retry_after: retryAfter } = req.body;
+    throttles.set(`${botToken} ${method}`, { left: Number(times), retryAfter: Number(retryAfter) });
+    res.json({ ok: true, result: true });
+  });
+  app.get('/clientThrottle/:token', (req, res) => res.json({ ok: true, result: throttled.get(req.params.token) || 0 }));
+  app.all('/bot:token/:method', (req, res, next) => {
+    const throttle = throttles.get(`${req.params.token} ${req.params.method}`);
+    if (!throttle || throttle.left <= 0) return next();
+    throttle.left -= 1;
+    throttled.set(req.params.token, (throttled.get(req.params.token) || 0) + 1);
+    res.status(429).json({
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${throttle.retryAfter}`,
+      parameters: { retry_after: throttle.retryAfter },
+    });
+  });
 });
 
 const server = new TelegramServer({ port, host, storeTimeout: 600 });

@@ -152,6 +152,10 @@ class TelegramUser:
         a location, a contact ...), e.g. ``send_content(location={...})``."""
         self._post("/sendMessage", self._message(**content))
 
+    def edit(self, message_id: int, text: str) -> None:
+        """Edit the words of a message this person sent earlier."""
+        self._post("/clientEdit", self._message(message_id=message_id, text=text))
+
     def updates(self) -> list[BotMessage]:
         """What the bot sent or edited in this chat since the last look, oldest first."""
         fetched = self._post("/getUpdates", {"token": self.token, "chatId": self.chat_id})
@@ -244,6 +248,25 @@ class Emulator:
 
     def user(self, token: str, chat_id: int = 1, name: str = "Pat") -> TelegramUser:
         return TelegramUser(self.url, token, chat_id, name)
+
+    def command_menu(self, token: str) -> dict[str, str]:
+        """The bot's command menu: each command and what it says beside it."""
+        menu = self._get(f"/clientCommands/{token}")
+        return {item["command"]: item["description"] for item in menu}
+
+    def throttle(self, token: str, method: str, times: int, retry_after: int) -> None:
+        """Answer the bot's next ``times`` calls of ``method`` with 429 Too Many Requests."""
+        body = {"botToken": token, "method": method, "times": times, "retry_after": retry_after}
+        httpx.post(f"{self.url}/clientThrottle", json=body, timeout=5.0).raise_for_status()
+
+    def throttled(self, token: str) -> int:
+        """How many 429 answers the bot has been given."""
+        return int(self._get(f"/clientThrottle/{token}"))
+
+    def _get(self, path: str) -> Any:
+        response = httpx.get(f"{self.url}{path}", timeout=5.0)
+        response.raise_for_status()
+        return response.json()["result"]
 
 
 @contextmanager
