@@ -71,6 +71,7 @@ class ActionCheckinTurn(Action):
                 message_id,
                 metadata.question_set if metadata else None,
                 metadata.deadline if metadata else None,
+                begin=metadata.begin if metadata else False,
             )
         except UnknownSender:
             logger.warning("A message from %s, whom no channel has recorded", tracker.sender_id)

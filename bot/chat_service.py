@@ -34,6 +34,8 @@ from tagging.model import Reading
 
 logger = logging.getLogger(__name__)
 
+# The same words from the same person this soon again are the same disclosure.
+SAME_DISCLOSURE = timedelta(hours=1)
 # A button press arrives as its payload, our own words: "/intent" or '/intent{...}'.
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
@@ -60,6 +62,8 @@ class IncomingMessage:
     person_ref: str | None = None
     role: str = "person"
     question_set: str | None = None
+    # Start ``question_set`` afresh even mid-check-in: a send from our side.
+    begin: bool = False
 
 
 class ChatService:
@@ -113,6 +117,7 @@ class ChatService:
             message_id=message.message_id,
             deadline=time.time() + self._action_budget,
             question_set=message.question_set,
+            begin=message.begin,
             words_read=_words_read(words),
         )
         try:
@@ -134,6 +139,39 @@ class ChatService:
         disclosed = words is not None and words.disclosure is not None
         await asyncio.to_thread(self._settle, admitted, failed, prompts, disclosed)
         return self._calm_first(words, prompts) if failed else prompts
+
+    async def screen(self, message: IncomingMessage) -> bool:
+        """Read words that are not an answer yet: a transcript waiting for the person's yes.
+
+        Words that may disclose harm are kept in the inbox with an alert at once,
+        so a disclosure is not lost to a "no, that's not right"; the answer itself
+        waits for the yes. Returns whether the words may disclose harm.
+        """
+        words = await asyncio.to_thread(self._read, message.text)
+        if words is None or words.disclosure is None:
+            return False
+        await asyncio.to_thread(self._keep_disclosure, message, words)
+        return True
+
+    def _keep_disclosure(self, message: IncomingMessage, words: Reading) -> None:
+        with self._unit_of_work() as uow:
+            contact = uow.contacts.by_sender(message.sender_id)
+            if contact is None:
+                return  # only a linked chat's words are transcribed
+            seen = uow.inbound.get(message.sender_id, message.message_id)
+            if seen is None:
+                seen = InboundMessage(
+                    sender_id=message.sender_id,
+                    message_id=message.message_id,
+                    channel=message.channel,
+                    service_id=contact.service_id,
+                    contact_id=contact.id,
+                    text=message.text[: self._max_kept],
+                    status=InboundStatus.answered,  # nothing to answer: it is not an answer
+                )
+                uow.inbound.add(seen)
+            _raise_alert(uow, seen, contact, words)
+            uow.commit()
 
     def _read(self, text: str) -> Reading | None:
         if _PAYLOAD.match(text.strip()):
@@ -254,11 +292,17 @@ def _words_read(words: Reading | None) -> WordsRead | None:
 def _raise_alert(
     uow: UnitOfWork, message: InboundMessage, contact: Contact, words: Reading
 ) -> None:
-    """One alert per message, in the transaction that keeps the message."""
+    """One alert per message, in the transaction that keeps the message.
+
+    The same words again within the hour (a transcript, then the person's yes
+    to it) are the same disclosure: the alert raised on them stands.
+    """
     assert words.disclosure is not None
     uow.session.flush()  # gives a new message its id
     if uow.alerts.for_message(message.id) is not None:
         return  # a retry of a message whose alert is already raised
+    if uow.alerts.same_words_since(contact.id, message.text, utcnow() - SAME_DISCLOSURE):
+        return
     latest = uow.conversations.latest_for_contact(contact.id)
     uow.alerts.add(
         SafeguardingAlert(

@@ -4,7 +4,9 @@ A send is a row in the store (``scheduled_send``), so one waiting for the
 morning survives a restart. It never goes in the service's quiet hours: a
 time inside them moves to their end, in the service's own time zone. A
 dispatcher in the app delivers what is due and tries a failed delivery again
-with growing pauses, then marks it failed with the reason.
+with growing pauses, then marks it failed with the reason. A send never
+breaks into a check-in the person is answering: it waits until they have
+been quiet for a while, then its set takes over from one left unfinished.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from checkin.flow import Stage
+from governance.service_days import stored_utc
 from storage.models import Contact, ScheduledSend, SendStatus, utcnow
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -24,6 +28,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+# A check-in answered this recently is the person's to finish before a send starts another.
+BUSY_FOR = timedelta(minutes=30)
 
 
 class SendError(Exception):
@@ -183,6 +189,10 @@ class Dispatcher:
                     send.status = SendStatus.failed
                     send.last_error = f"consent withdrawn on {withdrawn:%Y-%m-%d}"
                     continue
+                busy_until = _busy_until(uow, contact, now)
+                if busy_until is not None:
+                    send.due_at = busy_until
+                    continue
                 ready.append((send.id, contact.sender_id, send.question_set_id))
             uow.commit()
         return ready
@@ -210,6 +220,16 @@ class Dispatcher:
                 pause = min(FIRST_RETRY * 2 ** (send.attempts - 1), LONGEST_RETRY)
                 send.due_at = utcnow() + pause
             uow.commit()
+
+
+def _busy_until(uow: UnitOfWork, contact: Contact, now: datetime) -> datetime | None:
+    """Until when the contact is taken up with a check-in they are answering, if they are."""
+    latest = uow.conversations.latest_for_contact(contact.id)
+    if latest is None or latest.stage == Stage.ended.value:
+        return None
+    last = uow.inbound.last_received(contact.sender_id) or latest.started_at
+    free_at = stored_utc(max(stored_utc(last), stored_utc(latest.started_at))) + BUSY_FOR
+    return free_at if free_at > now else None
 
 
 def _withdrawn_at(uow: UnitOfWork, contact: Contact) -> datetime | None:

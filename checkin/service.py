@@ -164,6 +164,7 @@ class CheckinService:
         message_id: str,
         question_set_id: str | None = None,
         deadline: float | None = None,
+        begin: bool = False,
     ) -> TurnResult:
         """Apply one message to the sender's conversation and return what to say.
 
@@ -173,17 +174,18 @@ class CheckinService:
             message_id: the channel's id for the message; the same on a re-delivery.
             question_set_id: the set to start with, if a new check-in begins.
             deadline: seconds since the epoch after which nothing may begin to commit.
+            begin: start ``question_set_id`` now, ending a check-in left open.
 
         Raises:
             UnknownSender: no channel has recorded who this sender speaks for.
             TurnTooLate: the deadline passed; nothing was stored.
         """
         try:
-            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline)
+            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline, begin)
         except (IntegrityError, StaleDataError):
             # Another turn of this conversation (or this very message) committed in
             # between: read the store again and answer from where it is now.
-            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline)
+            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline, begin)
 
     def _take_turn(
         self,
@@ -192,6 +194,7 @@ class CheckinService:
         message_id: str,
         question_set_id: str | None,
         deadline: float | None,
+        begin: bool,
     ) -> TurnResult:
         with self._unit_of_work() as uow:
             inbound = uow.inbound.get(sender_id, message_id)
@@ -202,7 +205,14 @@ class CheckinService:
             if contact is None:
                 raise UnknownSender(sender_id)
             conversation = uow.conversations.latest_for_contact(contact.id)
-            outcome, conversation = self._turn(uow, contact, conversation, turn, question_set_id)
+            if begin and question_set_id in self.question_sets:
+                outcome, conversation = self._open(
+                    uow, contact, self.question_sets[question_set_id], conversation
+                )
+            else:
+                outcome, conversation = self._turn(
+                    uow, contact, conversation, turn, question_set_id
+                )
             if not outcome.stale:
                 self._apply(uow, conversation, outcome, message_id)
             self._keep_replies(uow, inbound, contact, conversation, turn, message_id, outcome)

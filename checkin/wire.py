@@ -115,6 +115,8 @@ class TurnMetadata(BaseModel):
     deadline: float | None = None
     # A question set the caller asked for (already checked by the app).
     question_set: str | None = Field(default=None, max_length=64)
+    # Start that set afresh, ending any check-in left open: a send from our side.
+    begin: bool = False
     # What the words are about and whether they may disclose harm; None for a button.
     words_read: WordsRead | None = None
 

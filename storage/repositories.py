@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -173,6 +173,14 @@ class InboundRepository:
         self.session.add(message)
         self.session.flush()
 
+    def last_received(self, sender_id: str) -> datetime | None:
+        """When the sender's newest message arrived."""
+        return self.session.scalar(
+            select(func.max(InboundMessage.received_at)).where(
+                InboundMessage.sender_id == sender_id
+            )
+        )
+
 
 class ApiKeyRepository:
     def __init__(self, session: Session) -> None:
@@ -218,6 +226,20 @@ class AlertRepository:
             select(SafeguardingAlert).where(
                 SafeguardingAlert.inbound_message_id == inbound_message_id
             )
+        )
+
+    def same_words_since(
+        self, contact_id: int, words: str, since: datetime
+    ) -> SafeguardingAlert | None:
+        """An alert already raised on these very words from this contact."""
+        return self._session.scalar(
+            select(SafeguardingAlert)
+            .where(
+                SafeguardingAlert.contact_id == contact_id,
+                SafeguardingAlert.words == words,
+                SafeguardingAlert.raised_at >= since,
+            )
+            .limit(1)
         )
 
 

@@ -348,6 +348,9 @@ class TelegramChannel:
         if heard is None or not payload:
             await self._reply(update, "not_heard")
             return
+        if not buttons:
+            # Screened as heard, before the yes: a disclosure must not wait on a button.
+            await self.chat.screen(self._incoming(linked, _message_id(update), heard.text))
         words = self.wording.say("heard", words=heard.text)
         echo = Prompt(
             kind="confirm",
@@ -426,16 +429,8 @@ class TelegramChannel:
         linked = await asyncio.to_thread(self._linked, chat_id) if chat_id is not None else None
         if linked is None or self.bot is None or chat_id is None:
             raise Undeliverable(f"{sender} is not a linked Telegram chat")
-        message = IncomingMessage(
-            channel="telegram",
-            sender_id=linked.sender_id,
-            message_id=message_id,
-            text="/greet",  # a payload, not words: the person did not say it
-            service_id=linked.service_id,
-            person_ref=linked.person_ref,
-            role=linked.role,
-            question_set=question_set,
-        )
+        # "/greet" is a payload, not words: the person did not say it.
+        message = self._incoming(linked, message_id, GREETING, question_set, begin=True)
         prompts = await self.chat.handle(message)
         if any(prompt.kind == "error" for prompt in prompts):
             # Nothing unasked-for goes to the person; the send is tried again later.
@@ -445,16 +440,28 @@ class TelegramChannel:
         except Forbidden as error:
             raise Undeliverable(str(error)) from error
 
-    async def _hand_in(self, update: Update, linked: Linked, text: str) -> None:
-        message = IncomingMessage(
+    @staticmethod
+    def _incoming(
+        linked: Linked,
+        message_id: str,
+        text: str,
+        question_set: str | None = None,
+        begin: bool = False,
+    ) -> IncomingMessage:
+        return IncomingMessage(
             channel="telegram",
             sender_id=linked.sender_id,
-            message_id=_message_id(update),
+            message_id=message_id,
             text=text,
             service_id=linked.service_id,
             person_ref=linked.person_ref,
             role=linked.role,
+            question_set=question_set,
+            begin=begin,
         )
+
+    async def _hand_in(self, update: Update, linked: Linked, text: str) -> None:
+        message = self._incoming(linked, _message_id(update), text)
         chat = update.effective_chat
         assert chat is not None
         await chat.send_chat_action("typing")

@@ -26,7 +26,14 @@ from bot.speech import Speech
 from bot.telegram.invites import make_invite
 from checkin.wording import BotWording
 from cli.stack import Stack
-from storage.models import Contact, Conversation, InboundMessage, Response, SendStatus
+from storage.models import (
+    Contact,
+    Conversation,
+    InboundMessage,
+    Response,
+    SafeguardingAlert,
+    SendStatus,
+)
 from storage.unit_of_work import UnitOfWork
 from tests.telegram.user import (
     BotMessage,
@@ -55,6 +62,7 @@ class Quiet:
 _LOCAL_NOW = datetime.now(ZoneInfo("Europe/London")).replace(second=0, microsecond=0)
 QUIET = Quiet(_LOCAL_NOW + timedelta(hours=6), _LOCAL_NOW + timedelta(hours=7))
 STORY = "more trips to the seaside please"
+SPOKEN_DISCLOSURE = "he takes my money and hits me"
 PRIVACY = "The manager reads your answers. We do not share your name"
 
 
@@ -481,6 +489,20 @@ def test_a_spoken_answer_is_echoed_and_used_only_once_confirmed(
     while "What one thing would you change" not in _words(shown):
         user.press(shown, shown.keyboard[0][0].text)
         shown = _asked(user, ".")
+    # Words that may disclose harm raise the alert as heard, even if the person says "no".
+    told = Speech(tmp_path, engine="espeak").audio(SPOKEN_DISCLOSURE, "ogg").read_bytes()
+    user.send_voice(told, duration=3)
+    echo = _asked(user, "Fixture I heard: .*money.* Is that right")
+    user.press(echo, "🔁 Fixture No, ask again")
+    _asked(user, "What one thing would you change")
+    with store() as uow:
+        [alert] = uow.session.scalars(
+            select(SafeguardingAlert)
+            .where(SafeguardingAlert.channel == "telegram")
+            .join(Contact, Contact.id == SafeguardingAlert.contact_id)
+            .where(Contact.sender_id == f"tg:{user.chat_id}")
+        )
+    assert "money" in alert.words
     story = Speech(tmp_path, engine="espeak").audio(STORY, "ogg").read_bytes()
     user.send_voice(story, duration=3)
     echo = _asked(user, "Fixture I heard: .*seaside.* Is that right")

@@ -386,6 +386,34 @@ def test_the_persons_reply_carries_on_the_checkin_we_started(
     )
 
 
+def test_a_send_from_our_side_takes_over_from_a_check_in_left_open(
+    unit_of_work: Callable[[], UnitOfWork],
+    checkin: QuestionSet,
+    wording: BotWording,
+    taxonomy: Taxonomy,
+) -> None:
+    other = changed(checkin, taxonomy, id="follow_up_checkin")
+    service = CheckinService(
+        unit_of_work, {checkin.id: checkin, other.id: other}, wording, checkin.id
+    )
+    record_contact(unit_of_work, RESIDENT)
+    chat = Chat(service)
+    chat.say_hello_and_consent()  # then left, mid-way
+
+    hello = typed("/greet", "greet")
+    resumed = service.take_turn(SENDER, hello, "again", "follow_up_checkin").prompts
+    started = service.take_turn(SENDER, hello, "send:1", "follow_up_checkin", begin=True).prompts
+
+    assert resumed[-1].kind != "consent"  # the person's own hello carries on where they were
+    assert started[-1].kind == "consent"
+    left, new = conversations(unit_of_work)
+    assert (left.status, left.stage) == (ConversationStatus.stopped, "ended")
+    assert (new.question_set_id, new.status) == (
+        "follow_up_checkin",
+        ConversationStatus.consent_pending,
+    )
+
+
 def test_start_checkin_for_a_known_sender_id_begins_after_its_last_turn(
     chat: Chat, unit_of_work: Callable[[], UnitOfWork], service: CheckinService
 ) -> None:

@@ -3,6 +3,7 @@ action and store; Rasa's NLU is stood in for by the tests' own intents."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -147,3 +148,25 @@ def test_a_withdrawn_check_in_never_hides_its_alert(
         assert conversation.withdrawn_at is not None
         [row] = alerts_listed(uow.session)
     assert row.words == DISCLOSURE and row.person_ref is not None
+
+
+def test_a_transcript_is_screened_as_heard_and_its_yes_raises_no_second_alert(
+    unit_of_work: Callable[[], UnitOfWork], wording: BotWording, action_rasa: ActionRasa
+) -> None:
+    chat = chat_service(action_rasa, unit_of_work, wording)
+    start_checkin(chat)
+
+    assert not asyncio.run(chat.screen(message("we had a lovely trip to the zoo", "m-v1")))
+    assert alerts(unit_of_work) == []
+    assert asyncio.run(chat.screen(message(DISCLOSURE, "m-v2")))
+    [alert] = alerts(unit_of_work)
+    assert alert.words == DISCLOSURE and alert.conversation_id is not None
+    with unit_of_work() as uow:
+        assert list(uow.session.scalars(select(Response))) == []  # not an answer until the yes
+
+    [calm] = handle(chat, message(DISCLOSURE, "cb-yes"))  # the person's yes to "I heard: …"
+    assert calm.text == wording.messages.disclosure.text
+    assert len(alerts(unit_of_work)) == 1
+    with unit_of_work() as uow:
+        [answer] = uow.session.scalars(select(Response))
+        assert answer.free_text == DISCLOSURE

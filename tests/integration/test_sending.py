@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.sending import (
+    BUSY_FOR,
     FIRST_RETRY,
     MAX_ATTEMPTS,
     Dispatcher,
@@ -18,7 +19,14 @@ from bot.sending import (
     schedule,
 )
 from checkin.service import NewContact, ensure_contact
-from storage.models import Conversation, ConversationStatus, SendStatus, utcnow
+from storage.models import (
+    Conversation,
+    ConversationStatus,
+    InboundMessage,
+    InboundStatus,
+    SendStatus,
+    utcnow,
+)
 from storage.unit_of_work import UnitOfWork
 
 SETS = frozenset({"fixture_checkin"})
@@ -138,3 +146,64 @@ def test_a_blocked_chat_fails_at_once_and_a_delivered_send_is_recorded(
     with unit_of_work() as uow:
         row = uow.sends.get(fine)
         assert row is not None and row.status is SendStatus.sent and row.sent_at is not None
+
+
+def test_a_send_waits_while_the_person_answers_a_check_in_then_goes(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        contact_id = _contact(uow)
+        contact = uow.contacts.by_sender("tg:42")
+        assert contact is not None
+        answering = Conversation(
+            id="c-open",
+            contact_id=contact_id,
+            sender_id="tg:42",
+            channel="telegram",
+            service_id="oak-house",
+            person_id=contact.person_id,
+            respondent_role="family",
+            question_set_id="fixture_checkin",
+            question_set_version=1,
+            status=ConversationStatus.in_progress,
+            stage="question",
+            started_at=utcnow() - timedelta(hours=2),
+        )
+        last_answer = utcnow() - timedelta(minutes=5)
+        uow.session.add(answering)
+        uow.inbound.add(
+            InboundMessage(
+                sender_id="tg:42",
+                message_id="m7",
+                channel="telegram",
+                service_id="oak-house",
+                contact_id=contact_id,
+                text="good",
+                status=InboundStatus.answered,
+                received_at=last_answer,
+            )
+        )
+        send_id = schedule(uow, contact_id, "fixture_checkin", SETS, NONE_QUIET, "t").id
+        uow.commit()
+    got: list[str] = []
+
+    async def deliver(sender: str, question_set: str, message_id: str) -> None:
+        got.append(message_id)
+
+    dispatcher = Dispatcher(unit_of_work, deliver, NONE_QUIET)
+    assert asyncio.run(dispatcher.deliver_due()) == 0
+    with unit_of_work() as uow:
+        row = uow.sends.get(send_id)
+        assert row is not None and row.status is SendStatus.pending and row.attempts == 0
+        waits_until = row.due_at.replace(tzinfo=None)
+        assert abs(waits_until - (last_answer + BUSY_FOR).replace(tzinfo=None)) < timedelta(
+            seconds=1
+        )
+        # Quiet since: the send goes, and its set takes over from the one left open.
+        message = uow.inbound.get("tg:42", "m7")
+        assert message is not None
+        message.received_at = utcnow() - BUSY_FOR - timedelta(minutes=1)
+        row.due_at = utcnow()
+        uow.commit()
+    assert asyncio.run(dispatcher.deliver_due()) == 1
+    assert got == [f"send:{send_id}"]
