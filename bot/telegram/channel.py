@@ -2,11 +2,12 @@
 
 Every message from a linked chat goes to ``ChatService.handle`` as sender
 ``tg:<chat id>``, with Telegram's own message (or button-press) id as the
-channel's message id, so a re-delivered update is answered once. A chat is linked by an invite code
-(``/start CODE``); until then the bot explains how to get one and keeps
-nothing about the sender. Prompts go out in their easy-read words with a
-keyboard of picture-and-word buttons, and as a voice note unless the person
-turned voice notes off.
+channel's message id, so a re-delivered update is answered once. A chat is
+linked by an invite code (``linking``); until then the bot explains how to
+get one and keeps nothing about the sender. Prompts go out in their
+easy-read words with a keyboard of picture-and-word buttons, and as a voice
+note unless the person turned voice notes off. Voice notes from the person
+are heard in ``spoken``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from telegram import (
     Bot,
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -41,12 +40,15 @@ from telegram.ext import (
 )
 
 from bot.chat_service import ChatService, IncomingMessage
-from bot.listening import Listener, refusal
+from bot.listening import Listener
 from bot.sending import Undeliverable
 from bot.speech import SpeechSource
 from bot.telegram import keyboards
-from bot.telegram.invites import InviteState, chat_of, check, redeem, sender_id
+from bot.telegram.invites import chat_of, sender_id
 from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
+from bot.telegram.linking import GREETING, Linking
+from bot.telegram.spoken import SpokenAnswers
+from bot.telegram.updates import chat_id_of, message_id_of
 from bot.telegram.wording import TelegramWording
 from checkin.wire import Button, Prompt
 from storage.unit_of_work import UnitOfWorkFactory
@@ -60,10 +62,6 @@ COMMANDS = {
     "privacy": "/privacy_question",
     "delete": "/withdraw_consent",
 }
-# The link step's buttons carry the code itself: nothing is stored before "yes".
-_LINK_YES, _LINK_NO = "l:yes:", "l:no:"
-# What starts a check-in the person did not type: a payload, so it is not read as their words.
-GREETING = "/greet"
 
 Context = ContextTypes.DEFAULT_TYPE
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -120,7 +118,8 @@ class TelegramChannel:
         self.store = store
         self.wording = wording
         self.voice = voice
-        self.listener = listener
+        self.linking = Linking(self)
+        self.spoken = SpokenAnswers(self, listener)
         self.bot: Bot | None = None  # set by build()
 
     def build(self, token: str, api_url: str = "") -> TelegramApp:
@@ -138,7 +137,7 @@ class TelegramChannel:
         private = filters.ChatType.PRIVATE
         application.add_handler(MessageHandler(~private, self._not_private))
         application.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
-        application.add_handler(CommandHandler("start", self._start, private))
+        application.add_handler(CommandHandler("start", self.linking.start, private))
         application.add_handler(CommandHandler("voice", self._voice_setting, private))
         application.add_handler(CommandHandler(list(COMMANDS), self._command, private))
         application.add_handler(CallbackQueryHandler(self._press))
@@ -146,7 +145,7 @@ class TelegramChannel:
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, self._text)
         )
         application.add_handler(
-            MessageHandler(private & (filters.VOICE | filters.AUDIO), self._voice_message)
+            MessageHandler(private & (filters.VOICE | filters.AUDIO), self.spoken.heard)
         )
         application.add_handler(MessageHandler(private & filters.COMMAND, self._unknown_command))
         application.add_handler(MessageHandler(private, self._unsupported))
@@ -157,64 +156,6 @@ class TelegramChannel:
         await application.bot.set_my_commands(
             [BotCommand(name, self.wording.say(f"command_{name}")) for name in menu]
         )
-
-    # -- linking a chat ---------------------------------------------------
-
-    async def _start(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
-        code = context.args[0] if context.args else ""
-        linked = await asyncio.to_thread(self._linked, chat_id)
-        if not code:
-            if linked is None:
-                await self._reply(update, "no_invite")
-            else:
-                await self._hand_in(update, linked, GREETING)
-            return
-        state = await asyncio.to_thread(self._check, code)
-        if state is not InviteState.valid:
-            await self._reply(update, _REFUSALS[state])
-            return
-        buttons = [
-            InlineKeyboardButton(self.wording.button("yes_link"), callback_data=_LINK_YES + code),
-            InlineKeyboardButton(self.wording.button("no_link"), callback_data=_LINK_NO + code),
-        ]
-        await update.get_bot().send_message(
-            _chat_id(update),
-            self.wording.say("link_consent"),
-            reply_markup=InlineKeyboardMarkup([buttons]),
-        )
-
-    def _check(self, code: str) -> InviteState:
-        with self.store() as uow:
-            return check(uow, code)[0]
-
-    def _redeem(self, code: str, chat_id: int) -> InviteState:
-        with self.store() as uow:
-            state, contact = redeem(uow, code, chat_id)
-            if contact is not None:
-                uow.commit()
-            return state
-
-    async def _link_choice(self, update: Update, data: str) -> None:
-        query = update.callback_query
-        assert query is not None
-        chat_id = _chat_id(update)
-        await query.answer()
-        await _drop_keyboard(query)
-        # A second tap (a shaky hand) after the chat was linked changes nothing.
-        if await asyncio.to_thread(self._linked, chat_id) is not None:
-            return
-        if data.startswith(_LINK_NO):
-            await self._reply(update, "not_linked")
-            return
-        state = await asyncio.to_thread(self._redeem, data[len(_LINK_YES) :], chat_id)
-        if state is not InviteState.valid:
-            await self._reply(update, _REFUSALS[state])
-            return
-        await self._reply(update, "linked")
-        linked = await asyncio.to_thread(self._linked, chat_id)
-        if linked is not None:
-            await self._hand_in(update, linked, GREETING)
 
     # -- a linked chat's messages -----------------------------------------
 
@@ -234,9 +175,9 @@ class TelegramChannel:
 
     async def _confirm_delete(self, update: Update) -> None:
         """Taking answers back asks first, in plain words; "no" changes nothing."""
-        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        linked = await asyncio.to_thread(self.linked, chat_id_of(update))
         if linked is None:
-            await self._reply(update, "no_invite")
+            await self.reply(update, "no_invite")
             return
         words = self.wording.say("delete_confirm")
         question = Prompt(
@@ -244,13 +185,13 @@ class TelegramChannel:
             text=words,
             easy_read=words,
             buttons=(
-                self._button("yes_delete", COMMANDS["delete"]),
-                self._button("no_keep", ""),  # an empty payload: nothing to hand in
+                self.button("yes_delete", COMMANDS["delete"]),
+                self.button("no_keep", ""),  # an empty payload: nothing to hand in
             ),
         )
-        await self.send_prompts(update.get_bot(), _chat_id(update), linked, [question])
+        await self.send_prompts(update.get_bot(), chat_id_of(update), linked, [question])
 
-    def _button(self, key: str, payload: str) -> Button:
+    def button(self, key: str, payload: str) -> Button:
         picture = self.wording.pictograms.get(key, "")
         return Button(label=self.wording.say(key), pictogram=picture, payload=payload)
 
@@ -261,19 +202,19 @@ class TelegramChannel:
         query = update.callback_query
         assert query is not None
         data = query.data or ""
-        if data.startswith((_LINK_YES, _LINK_NO)):
-            await self._link_choice(update, data)
+        if self.linking.is_choice(data):
+            await self.linking.choice(update, data)
             return
-        chat_id = _chat_id(update)
-        linked = await asyncio.to_thread(self._linked, chat_id)
+        chat_id = chat_id_of(update)
+        linked = await asyncio.to_thread(self.linked, chat_id)
         if linked is None:
             await query.answer()
-            await self._reply(update, "no_invite")
+            await self.reply(update, "no_invite")
             return
         pressed = await asyncio.to_thread(self._use_press, linked.sender_id, data)
         await query.answer()
         if pressed is None:
-            await self._reply(update, "stale_button")
+            await self.reply(update, "stale_button")
             return
         # The keyboard gives way to the answer chosen, under the question's own words.
         asked = query.message.text if isinstance(query.message, Message) else None
@@ -283,10 +224,10 @@ class TelegramChannel:
         except TelegramError as error:
             logger.info("Could not replace a keyboard in chat %s: %s", chat_id, error)
         if not pressed.payload:
-            await self._reply(update, "kept")
-            await self._hand_in(update, linked, "/repeat")  # and back to where they were
+            await self.reply(update, "kept")
+            await self.hand_in(update, linked, "/repeat")  # and back to where they were
             return
-        await self._hand_in(update, linked, pressed.payload)
+        await self.hand_in(update, linked, pressed.payload)
 
     def _use_press(self, sender: str, data: str) -> keyboards.Press | None:
         with self.store() as uow:
@@ -295,13 +236,13 @@ class TelegramChannel:
             return pressed
 
     async def _voice_setting(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         choice = (context.args[0].lower() if context.args else "").strip()
         if choice not in ("on", "off"):
-            await self._reply(update, "voice_how")
+            await self.reply(update, "voice_how")
             return
         changed = await asyncio.to_thread(self._set_voice, sender_id(chat_id), choice == "on")
-        await self._reply(update, f"voice_{choice}" if changed else "no_invite")
+        await self.reply(update, f"voice_{choice}" if changed else "no_invite")
 
     def _set_voice(self, sender: str, on: bool) -> bool:
         with self.store() as uow:
@@ -312,100 +253,34 @@ class TelegramChannel:
             uow.commit()
             return True
 
-    async def _voice_message(self, update: Update, context: Context) -> None:
-        """A spoken answer: heard offline, echoed back, and used only once confirmed.
-
-        At a question with buttons only the buttons' words are listened for;
-        anywhere else the words are transcribed. No audio is kept.
-        """
-        message = update.effective_message
-        linked = await asyncio.to_thread(self._linked, _chat_id(update))
-        if linked is None or message is None:
-            await self._reply(update, "no_invite")
-            return
-        note = message.voice or message.audio
-        buttons = await asyncio.to_thread(self._open_buttons, linked.sender_id)
-        kind: Literal["closed", "free"] = "closed" if buttons else "free"
-        if note is None or not self._can_hear(kind):
-            await self._reply(update, "listen_later")
-            return
-        length = note.duration
-        seconds = length.total_seconds() if isinstance(length, timedelta) else float(length or 0)
-        if refusal(kind, seconds, note.file_size) is not None:
-            await self._reply(update, "too_long_to_hear")
-            return
-        chat = update.effective_chat
-        assert chat is not None
-        await chat.send_chat_action("typing")
-        audio = bytes(await (await note.get_file()).download_as_bytearray())
-        assert self.listener is not None
-        if buttons:
-            heard = await asyncio.to_thread(self.listener.closed, audio, list(buttons))
-            payload = buttons.get(heard.text, "") if heard else ""
-        else:
-            heard = await asyncio.to_thread(self.listener.free, audio)
-            payload = heard.text if heard else ""
-        if heard is None or not payload:
-            await self._reply(update, "not_heard")
-            return
-        if not buttons:
-            # Screened as heard, before the yes: a disclosure must not wait on a button.
-            await self.chat.screen(self._incoming(linked, _message_id(update), heard.text))
-        words = self.wording.say("heard", words=heard.text)
-        echo = Prompt(
-            kind="confirm",
-            text=words,
-            easy_read=words,
-            buttons=(self._button("yes_heard", payload), self._button("no_heard", "/repeat")),
-        )
-        await self.send_prompts(update.get_bot(), chat.id, linked, [echo])
-
-    def _can_hear(self, kind: Literal["closed", "free"]) -> bool:
-        if self.listener is None:
-            return False
-        closed, free = self.listener.available()
-        return closed if kind == "closed" else free
-
-    def _open_buttons(self, sender: str) -> dict[str, str]:
-        """The words and payloads of the buttons to listen for now, if any.
-
-        Only where there are answers to choose from: at a question asked in
-        words (its buttons are Skip, Help, Stop) the person's words are wanted.
-        """
-        with self.store() as uow:
-            keyboard = uow.telegram.open_keyboard(sender)
-            if keyboard is None or "answer" not in keyboard.kinds:
-                return {}
-            return dict(zip(keyboard.labels, keyboard.payloads, strict=True))
-
     async def _unsupported(self, update: Update, context: Context) -> None:
-        linked = await asyncio.to_thread(self._linked, _chat_id(update))
-        await self._reply(update, "unsupported" if linked else "no_invite")
+        linked = await asyncio.to_thread(self.linked, chat_id_of(update))
+        await self.reply(update, "unsupported" if linked else "no_invite")
 
     async def _edited(self, update: Update, context: Context) -> None:
-        linked = await asyncio.to_thread(self._linked, _chat_id(update))
-        await self._reply(update, "edited" if linked else "no_invite")
+        linked = await asyncio.to_thread(self.linked, chat_id_of(update))
+        await self.reply(update, "edited" if linked else "no_invite")
 
     async def went_wrong(self, update: object, context: Context) -> None:
         """Anything a handler did not expect: logged without the person's words, and a kind word."""
         logger.error("A Telegram update failed: %r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await self._reply(update, "went_wrong")
+                await self.reply(update, "went_wrong")
             except TelegramError:
                 pass
 
     async def _not_private(self, update: Update, context: Context) -> None:
-        await self._reply(update, "private_only")
+        await self.reply(update, "private_only")
 
     async def _from_linked(self, update: Update, text: str) -> None:
-        linked = await asyncio.to_thread(self._linked, _chat_id(update))
+        linked = await asyncio.to_thread(self.linked, chat_id_of(update))
         if linked is None:
-            await self._reply(update, "no_invite")
+            await self.reply(update, "no_invite")
             return
-        await self._hand_in(update, linked, text)
+        await self.hand_in(update, linked, text)
 
-    def _linked(self, chat_id: int) -> Linked | None:
+    def linked(self, chat_id: int) -> Linked | None:
         sender = sender_id(chat_id)
         with self.store() as uow:
             found = uow.contacts.with_person_ref(sender)
@@ -426,11 +301,11 @@ class TelegramChannel:
             TelegramError: Telegram did not take it this time; try again later.
         """
         chat_id = chat_of(sender)
-        linked = await asyncio.to_thread(self._linked, chat_id) if chat_id is not None else None
+        linked = await asyncio.to_thread(self.linked, chat_id) if chat_id is not None else None
         if linked is None or self.bot is None or chat_id is None:
             raise Undeliverable(f"{sender} is not a linked Telegram chat")
         # "/greet" is a payload, not words: the person did not say it.
-        message = self._incoming(linked, message_id, GREETING, question_set, begin=True)
+        message = self.incoming(linked, message_id, GREETING, question_set, begin=True)
         prompts = await self.chat.handle(message)
         if any(prompt.kind == "error" for prompt in prompts):
             # Nothing unasked-for goes to the person; the send is tried again later.
@@ -441,7 +316,7 @@ class TelegramChannel:
             raise Undeliverable(str(error)) from error
 
     @staticmethod
-    def _incoming(
+    def incoming(
         linked: Linked,
         message_id: str,
         text: str,
@@ -460,8 +335,8 @@ class TelegramChannel:
             begin=begin,
         )
 
-    async def _hand_in(self, update: Update, linked: Linked, text: str) -> None:
-        message = self._incoming(linked, _message_id(update), text)
+    async def hand_in(self, update: Update, linked: Linked, text: str) -> None:
+        message = self.incoming(linked, message_id_of(update), text)
         chat = update.effective_chat
         assert chat is not None
         await chat.send_chat_action("typing")
@@ -517,34 +392,10 @@ class TelegramChannel:
             keyboards.set_message(uow, keyboard_id, message_id)
             uow.commit()
 
-    async def _reply(self, update: Update, key: str) -> None:
+    async def reply(self, update: Update, key: str) -> None:
         chat = update.effective_chat
         if chat is not None:
             await update.get_bot().send_message(chat.id, self.wording.say(key))
-
-
-_REFUSALS = {
-    InviteState.unknown: "bad_code",
-    InviteState.used: "used_code",
-    InviteState.expired: "expired_code",
-}
-
-
-def _message_id(update: Update) -> str:
-    """The channel's id for what arrived: Telegram's own message or button-press id.
-
-    Update ids are not used: Telegram may start them again after a quiet week.
-    """
-    if update.callback_query is not None:
-        return f"cb{update.callback_query.id}"
-    message = update.effective_message
-    return f"m{message.message_id}" if message is not None else f"u{update.update_id}"
-
-
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
 
 
 def _markup(faces: list[Face]) -> InlineKeyboardMarkup:
@@ -555,10 +406,3 @@ def _markup(faces: list[Face]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(f.text, callback_data=f.callback_data) for f in row] for row in rows]
     )
-
-
-async def _drop_keyboard(query: CallbackQuery) -> None:
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError as error:
-        logger.info("Could not remove a keyboard: %s", error)

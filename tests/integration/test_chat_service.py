@@ -161,9 +161,10 @@ def test_message_goes_to_rasa_with_its_message_id_and_a_deadline_within_the_budg
     assert replies == [QUESTION]
     [(sender, text, channel, metadata)] = rasa.sent
     assert (sender, text, channel) == ("test:1", "yes", "test")
-    assert set(metadata) == {"message_id", "deadline", "question_set", "words_read"}
+    assert set(metadata) == {"message_id", "deadline", "question_set", "begin", "words_read"}
     assert metadata["words_read"]["themes"] == []  # "yes" is about nothing
     assert (metadata["message_id"], metadata["question_set"]) == ("m1", "food_only")
+    assert metadata["begin"] is False  # the person's own message never ends their check-in
     assert before + BUDGET_SECONDS <= metadata["deadline"] <= time.time() + BUDGET_SECONDS
     [kept] = inbox(unit_of_work)
     assert kept.status == InboundStatus.answered
