@@ -231,6 +231,12 @@ def render(found: list[tuple[int, Turns, Result]], voice: dict[str, list[float]]
             )
     lines += [
         "",
+        "Each Telegram turn makes three calls to the person's chat (typing…, the next "
+        "question, and the edit that puts the answer in place of the buttons). The bot "
+        "holds itself to Telegram's limit of 30 such calls a second across all chats "
+        "(python-telegram-bot's AIORateLimiter), so with several people at once the "
+        "channel levels off near ten turns a second by design, where /api/chat does not.",
+        "",
         "Time from pressing “yes” to link until the first voice note of the check-in "
         f"arrives ({VOICE_TRIES} each, in turns):",
         "",
