@@ -310,13 +310,24 @@ class TelegramRepository:
         )
         return _changed(used)
 
-    def retire_keyboards(self, sender_id: str, at: datetime) -> None:
-        """Every open keyboard of the chat stops counting."""
+    def retire_keyboards(self, sender_id: str, at: datetime) -> list[int]:
+        """Every open keyboard of the chat stops counting; returns the messages they are under."""
+        still_open = (
+            TelegramKeyboard.sender_id == sender_id,
+            TelegramKeyboard.answered_at.is_(None),
+        )
+        shown = self.session.scalars(
+            select(TelegramKeyboard.message_id).where(
+                *still_open, TelegramKeyboard.message_id.is_not(None)
+            )
+        )
+        message_ids = [message_id for message_id in shown if message_id is not None]
         self.session.execute(
             update(TelegramKeyboard)
-            .where(TelegramKeyboard.sender_id == sender_id, TelegramKeyboard.answered_at.is_(None))
+            .where(*still_open)
             .values(answered_at=at, payloads=[], labels=[], kinds=[])
         )
+        return message_ids
 
 
 class SendRepository:

@@ -346,8 +346,18 @@ class TelegramChannel:
     async def send_prompts(
         self, bot: Bot, chat_id: int, linked: Linked, prompts: list[Prompt]
     ) -> None:
-        """Each prompt as a message with its keyboard, then its voice note."""
-        await asyncio.to_thread(self._retire, linked.sender_id)
+        """Each prompt as a message with its keyboard, then its voice note.
+
+        Buttons left under earlier questions (the person typed or spoke instead)
+        come off first, so only the newest question offers any.
+        """
+        for message_id in await asyncio.to_thread(self._retire, linked.sender_id):
+            try:
+                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+            except Forbidden:
+                raise
+            except TelegramError as error:
+                logger.info("Could not remove a keyboard in chat %s: %s", chat_id, error)
         for prompt in prompts:
             markup = None
             keyboard_id = None
@@ -376,10 +386,11 @@ class TelegramChannel:
             # Some people refuse voice notes; the words were sent, and the rest follow.
             logger.info("No voice note for chat %s: %s", chat_id, error)
 
-    def _retire(self, sender: str) -> None:
+    def _retire(self, sender: str) -> list[int]:
         with self.store() as uow:
-            keyboards.retire(uow, sender)
+            shown = keyboards.retire(uow, sender)
             uow.commit()
+            return shown
 
     def _keep(self, sender: str, prompt: Prompt) -> tuple[int, list[Face]]:
         with self.store() as uow:

@@ -57,9 +57,12 @@ def keep(uow: UnitOfWork, sender_id: str, prompt: Prompt) -> tuple[int, list[Fac
     return keyboard.id, faces
 
 
-def retire(uow: UnitOfWork, sender_id: str) -> None:
-    """Newer prompts are on their way: every open keyboard of the chat is stale now."""
-    uow.telegram.retire_keyboards(sender_id, utcnow())
+def retire(uow: UnitOfWork, sender_id: str) -> list[int]:
+    """Newer prompts are on their way: every open keyboard of the chat is stale now.
+
+    Returns the messages whose buttons are still on the person's screen.
+    """
+    return uow.telegram.retire_keyboards(sender_id, utcnow())
 
 
 def press(uow: UnitOfWork, sender_id: str, callback_data: str) -> Press | None:

@@ -275,6 +275,9 @@ def test_a_check_in_by_typing_with_voice_off_then_delete(
     user.send("yes I do")
     nxt = user.wait_for(lambda m: bool(m.keyboard) and m.message_id > question.message_id)
     assert nxt.text != question.text
+    # The answered question's buttons come off, though none was pressed.
+    answered = user.wait_for(lambda m: m.message_id == question.message_id and m.edited)
+    assert answered.keyboard == ()
     user.command("voice")  # its reply comes after any voice note the bot would have sent
     _said(user, "Fixture Send /voice on or /voice off")
     assert not [m for m in user.updates() if m.voice is not None]
