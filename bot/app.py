@@ -225,6 +225,8 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
             send_telegram=telegram_sender(telegram.bot) if telegram is not None else None,
             send_email=Mailer(smtp).send if smtp is not None else None,
             escalate_after=timedelta(minutes=settings.alert_escalate_minutes),
+            # Two small queries a second: a new alert goes out within about a second.
+            every_seconds=1.0,
         )
         notifying = asyncio.create_task(notifier.run())
         yield

@@ -98,7 +98,7 @@ def show(
     settings = current_settings()
     why = reveal_reason(reveal_people, reason)
     with governed_store(settings) as uow:
-        found = [row for row in alerts_listed(uow.session) if row.id == alert_id]
+        found = alerts_listed(uow.session, alert_id=alert_id)
         if not found:
             fail(f"There is no safeguarding alert {alert_id}. See 'covoice alerts list'.")
         [row] = found

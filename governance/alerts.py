@@ -46,9 +46,12 @@ class AlertRow:
 
 
 def alerts_listed(
-    session: Session, service_id: str | None = None, status: AlertStatus | None = None
+    session: Session,
+    service_id: str | None = None,
+    status: AlertStatus | None = None,
+    alert_id: int | None = None,
 ) -> list[AlertRow]:
-    """Alerts, newest first, optionally for one service or in one status."""
+    """Alerts, newest first, optionally for one service, in one status, or just one."""
     query = (
         select(SafeguardingAlert, Person.ref)
         .outerjoin(Person, Person.id == SafeguardingAlert.person_id)
@@ -58,6 +61,8 @@ def alerts_listed(
         query = query.where(SafeguardingAlert.service_id == service_id)
     if status is not None:
         query = query.where(SafeguardingAlert.status == status)
+    if alert_id is not None:
+        query = query.where(SafeguardingAlert.id == alert_id)
     return [
         AlertRow(
             id=alert.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -397,3 +398,56 @@ def test_leads_are_listed_in_order_and_a_removed_lead_is_told_nothing_more(
     tick(Notifier(unit_of_work, chats, None, ESCALATE), utcnow())
     assert chats.sent == []  # Lee, now first, has only email, which is off here
     assert {"lead.add", "lead.remove"} <= set(audit_actions(unit_of_work))
+
+
+def test_the_app_starts_the_notifier_and_emails_the_first_lead(
+    unit_of_work: Callable[[], UnitOfWork],
+    database_url: str,
+    tmp_path: Path,
+    mailbox: Mailbox,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from tests.conftest import fixture_settings
+
+    mailbox.start()
+    settings = fixture_settings(
+        tmp_path,
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        smtp_tls="none",
+        smtp_from="covoice@oak.example",
+    )
+    lead(unit_of_work, "Sam Patel", mail="sam@oak.example")
+    alert_id = raise_alert(unit_of_work)
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 10
+        while not mailbox.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [message] = mailbox.inbox.messages
+    assert message["To"] == "sam@oak.example" and message["From"] == "covoice@oak.example"
+    assert f"covoice alerts show {alert_id}" in message.get_payload(decode=True).decode()
+
+
+def test_the_telegram_notice_carries_one_acknowledge_button() -> None:
+    from telegram import InlineKeyboardMarkup
+
+    from bot.alerting import telegram_sender
+
+    class Bot:
+        def __init__(self) -> None:
+            self.sent: list[tuple[int, str, InlineKeyboardMarkup]] = []
+
+        async def send_message(
+            self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup
+        ) -> None:
+            self.sent.append((chat_id, text, reply_markup))
+
+    bot = Bot()
+    asyncio.run(telegram_sender(bot)(1001, "CoVoice: …", 12))  # type: ignore[arg-type]
+    [(chat_id, _, markup)] = bot.sent
+    [[button]] = markup.inline_keyboard
+    assert (chat_id, button.text, button.callback_data) == (1001, "I have seen this", "ack:12")
