@@ -295,7 +295,13 @@ class Notifier:
             if notice is None or notice.status != NoticeStatus.pending:
                 return
             notice.attempts += 1
-            notice.last_error = f"{type(error).__name__}: {error}"[:500]
+            # Our own reasons read as they are; another error keeps its kind, which says most.
+            reason = (
+                str(error)
+                if isinstance(error, NoticeNotSent)
+                else f"{type(error).__name__}: {error}"
+            )
+            notice.last_error = reason[:500]
             pause = min(FIRST_RETRY * 2 ** min(notice.attempts - 1, 20), LONGEST_RETRY)
             notice.due_at = now + pause
             if notice.attempts == 1:
@@ -344,8 +350,8 @@ def email_body(
     """The email to a lead: what, where and when, and how to see the words; never the words."""
     minutes = int(escalate_after.total_seconds() // 60)
     again = (
-        "\nNobody has acknowledged this alert yet, so it is sent again and now comes to you "
-        "as well.\n"
+        "\nNobody has acknowledged this alert yet, so it is sent again to the service's "
+        "safeguarding leads.\n"
         if round_ > 0
         else ""
     )
@@ -375,7 +381,11 @@ def telegram_text(
 ) -> str:
     """The Telegram notice: what, where and when, and how to see the words; never the words."""
     minutes = int(escalate_after.total_seconds() // 60)
-    again = "Nobody has acknowledged it yet, so it comes to you as well.\n\n" if round_ > 0 else ""
+    again = (
+        "Nobody has acknowledged it yet, so it is sent again to the service's leads.\n\n"
+        if round_ > 0
+        else ""
+    )
     return (
         f"CoVoice: a possible safeguarding disclosure at {service.name}.\n\n"
         f"Alert {alert.id}, category {_category(alert.category)}, raised "

@@ -167,7 +167,8 @@ def told(notice: NoticeRow) -> str:
         return f"{notice.lead_name} by {notice.medium.value} {notice.sent_at:%Y-%m-%d %H:%M}{again}"
     if notice.status == NoticeStatus.cancelled:
         return f"{notice.lead_name} by {notice.medium.value} not needed{again}"
-    tries = f", {notice.attempts} tries failed: {notice.last_error}" if notice.attempts else ""
+    times = "once" if notice.attempts == 1 else f"{notice.attempts} times"
+    tries = f", failed {times}: {notice.last_error}" if notice.attempts else ""
     return f"{notice.lead_name} by {notice.medium.value} pending{again}{tries}"
 
 

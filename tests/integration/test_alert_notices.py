@@ -219,7 +219,7 @@ def test_an_alert_nobody_acknowledges_goes_again_and_on_to_the_next_lead(
 
     tick(notifier, start + ESCALATE)
     assert sorted(chat for chat, _, _ in chats.sent) == [1001, 1001, 1002]
-    assert "comes to you as well" in chats.sent[-1][1]
+    assert "sent again to the service's leads" in chats.sent[-1][1]
     assert alert_status(unit_of_work, alert_id) == AlertStatus.escalated
     assert "alert.escalated" in audit_actions(unit_of_work)
 
@@ -451,3 +451,18 @@ def test_the_telegram_notice_carries_one_acknowledge_button() -> None:
     [(chat_id, _, markup)] = bot.sent
     [[button]] = markup.inline_keyboard
     assert (chat_id, button.text, button.callback_data) == (1001, "I have seen this", "ack:12")
+
+
+def test_covoice_run_names_alerts_that_reached_nobody(
+    unit_of_work: Callable[[], UnitOfWork], database_url: str, tmp_path: Path, capsys: Any
+) -> None:
+    from cli.chat_commands import _warn_undelivered_alerts
+    from tests.conftest import fixture_settings
+
+    settings = fixture_settings(tmp_path, database_url=database_url)
+    _warn_undelivered_alerts(settings)
+    assert capsys.readouterr().err == ""
+    alert_id = raise_alert(unit_of_work)
+    _warn_undelivered_alerts(settings)
+    said = capsys.readouterr().err
+    assert "reached NO ONE" in said and f"alert {alert_id} at oak-house" in said
