@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from bot.alerting import Notifier, telegram_sender
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
@@ -29,6 +31,7 @@ from bot.kiosk.sessions import KioskSessions
 from bot.kiosk.views import KioskViews, SpeechTexts
 from bot.kiosk.wording import load_kiosk_wording
 from bot.listening import Listener
+from bot.mailer import Mailer, SmtpServer
 from bot.pictograms import PictogramShelf
 from bot.rasa_client import RasaClient
 from bot.sending import Dispatcher, QuietHours
@@ -214,7 +217,20 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
                 own.store, own.telegram.start_set, QuietHours.parse(settings.quiet_hours)
             )
             sending = asyncio.create_task(dispatcher.run())
+        # Runs with or without Telegram and email: a notice that cannot go yet is
+        # kept, retried, and shown as undelivered by `covoice alerts list`.
+        smtp = SmtpServer.from_settings(settings)
+        notifier = Notifier(
+            own.store,
+            send_telegram=telegram_sender(telegram.bot) if telegram is not None else None,
+            send_email=Mailer(smtp).send if smtp is not None else None,
+            escalate_after=timedelta(minutes=settings.alert_escalate_minutes),
+            # Two small queries a second: a new alert goes out within about a second.
+            every_seconds=1.0,
+        )
+        notifying = asyncio.create_task(notifier.run())
         yield
+        notifying.cancel()
         if sending is not None:
             sending.cancel()
         if telegram is not None:

@@ -104,6 +104,7 @@ def run(
             f"  Telegram:                  {_telegram_state(settings)}\n"
             "Press Ctrl-C to stop."
         )
+        _warn_undelivered_alerts(settings)
         while all(process.popen.poll() is None for process in stack.processes):
             time.sleep(0.5)
         stopped = [p for p in stack.processes if p.popen.poll() is not None]
@@ -125,6 +126,17 @@ def run(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         stack.stop()
         typer.echo("Stopped.")
+
+
+def _warn_undelivered_alerts(settings: Settings) -> None:
+    """Name, loudly, the safeguarding alerts that have reached no lead."""
+    from cli.alert_commands import undelivered_warning
+    from governance.alerts import undelivered_alerts
+
+    with unit_of_work(settings)() as uow:
+        undelivered = undelivered_alerts(uow.session)
+    if undelivered:
+        typer.secho(undelivered_warning(undelivered), fg=typer.colors.RED, bold=True, err=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -11,6 +11,7 @@ from cli import (
     chat_commands,
     export_commands,
     kiosk_commands,
+    lead_commands,
     nlu_commands,
     speech_commands,
     store_commands,
@@ -41,6 +42,7 @@ app.add_typer(store_commands.question_sets_app, name="question-sets")
 app.add_typer(apikey_commands.apikey_app, name="apikey")
 app.add_typer(nlu_commands.nlu_app, name="nlu")
 app.add_typer(alert_commands.alerts_app, name="alerts")
+app.add_typer(lead_commands.lead_app, name="lead")
 app.add_typer(speech_commands.speech_app, name="speech")
 app.add_typer(kiosk_commands.kiosk_app, name="kiosk")
 app.add_typer(kiosk_commands.person_app, name="person")

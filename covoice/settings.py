@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -120,6 +121,20 @@ class Settings(BaseSettings):
         default="21:00-08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
     )
     telegram_webhook_secret: SecretStr = SecretStr("")
+    # Safeguarding alerts: an alert no lead has acknowledged after this long is
+    # sent again and goes on to the service's next lead.
+    alert_escalate_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Email to safeguarding leads goes out through this SMTP server; email is
+    # off while smtp_host is empty. smtp_tls is "starttls" (port 587), "ssl"
+    # (port 465) or "none" (a relay on this machine only). smtp_from defaults
+    # to smtp_user when that is an address.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = Field(default="", validate_default=True)
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("rasa_url", "public_url", "telegram_api_url", "telegram_webhook_url")
     @classmethod
@@ -127,6 +142,18 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_sender(cls, value: str, info: ValidationInfo) -> str:
+        if value or not info.data.get("smtp_host"):
+            return value
+        user = str(info.data.get("smtp_user", ""))
+        if "@" not in user:
+            raise ValueError(
+                "name the address alerts are emailed from, as COVOICE_SMTP_HOST is set"
+            )
+        return user
 
     @field_validator("action_secret", "rasa_token")
     @classmethod

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Enum,
     Float,
@@ -334,6 +335,71 @@ class SafeguardingAlert(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversation.id"))
     inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+    # Who said they have it in hand: a lead's name, and the lead when one is known.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_lead_id: Mapped[int | None] = mapped_column(ForeignKey("safeguarding_lead.id"))
+
+
+class SafeguardingLead(Base):
+    """Someone a service's safeguarding alerts go to, in the order they were added.
+
+    The first lead is told at once; an alert nobody acknowledges goes on to
+    the next. A removed lead keeps its row (notices and acknowledgements name
+    it) but is told nothing more.
+    """
+
+    __tablename__ = "safeguarding_lead"
+    __table_args__ = (UniqueConstraint("service_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    # Telegram chat ids pass 2**31; either way of reaching them may be missing, not both.
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    email: Mapped[str | None] = mapped_column(String(254))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(100))
+    removed_at: Mapped[datetime | None]
+
+
+class NoticeMedium(str, enum.Enum):
+    telegram = "telegram"
+    email = "email"
+
+
+class NoticeStatus(str, enum.Enum):
+    pending = "pending"
+    sent = "sent"
+    # No longer wanted: the alert was acknowledged or the lead removed first.
+    cancelled = "cancelled"
+
+
+class AlertNotice(Base):
+    """Telling one lead about one alert by one medium, until it is delivered.
+
+    A row, not a task in memory, so a notice waiting for the mail server
+    survives a restart. A failed try moves ``due_at`` on; nothing gives up.
+    ``round`` counts escalations: round 0 goes to the first lead.
+    """
+
+    __tablename__ = "alert_notice"
+    __table_args__ = (UniqueConstraint("alert_id", "lead_id", "medium", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_alert.id"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_lead.id"))
+    medium: Mapped[NoticeMedium] = mapped_column(Enum(NoticeMedium, native_enum=False, length=16))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[NoticeStatus] = mapped_column(
+        Enum(NoticeStatus, native_enum=False, length=16), default=NoticeStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TagCorrection(Base):

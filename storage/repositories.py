@@ -9,6 +9,8 @@ from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    AlertNotice,
+    AlertStatus,
     ApiKey,
     AuditEntry,
     Consent,
@@ -16,10 +18,12 @@ from storage.models import (
     Conversation,
     InboundMessage,
     Kiosk,
+    NoticeStatus,
     Person,
     Provider,
     Response,
     SafeguardingAlert,
+    SafeguardingLead,
     ScheduledSend,
     SendStatus,
     Service,
@@ -241,6 +245,124 @@ class AlertRepository:
             )
             .limit(1)
         )
+
+    def get(self, alert_id: int) -> SafeguardingAlert | None:
+        return self._session.get(SafeguardingAlert, alert_id)
+
+    def open(self) -> list[SafeguardingAlert]:
+        """Alerts nobody has acknowledged yet, oldest first."""
+        return list(
+            self._session.scalars(
+                select(SafeguardingAlert)
+                .where(SafeguardingAlert.status.in_((AlertStatus.raised, AlertStatus.escalated)))
+                .order_by(SafeguardingAlert.raised_at, SafeguardingAlert.id)
+            )
+        )
+
+
+class LeadRepository:
+    """Safeguarding leads, in the order each service added them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, lead_id: int) -> SafeguardingLead | None:
+        return self.session.get(SafeguardingLead, lead_id)
+
+    def add(self, lead: SafeguardingLead) -> None:
+        """Add ``lead`` after the service's others, removed ones included."""
+        last = self.session.scalar(
+            select(func.max(SafeguardingLead.position)).where(
+                SafeguardingLead.service_id == lead.service_id
+            )
+        )
+        lead.position = 1 if last is None else last + 1
+        self.session.add(lead)
+        self.session.flush()
+
+    def for_service(self, service_id: str) -> list[SafeguardingLead]:
+        """The service's current leads, first to be told first."""
+        return list(
+            self.session.scalars(
+                select(SafeguardingLead)
+                .where(
+                    SafeguardingLead.service_id == service_id,
+                    SafeguardingLead.removed_at.is_(None),
+                )
+                .order_by(SafeguardingLead.position)
+            )
+        )
+
+    def list_all(self, service_id: str | None = None) -> list[SafeguardingLead]:
+        """Every lead, removed ones included, by service then order."""
+        query = select(SafeguardingLead).order_by(
+            SafeguardingLead.service_id, SafeguardingLead.position
+        )
+        if service_id is not None:
+            query = query.where(SafeguardingLead.service_id == service_id)
+        return list(self.session.scalars(query))
+
+    def by_chat(self, service_id: str, chat_id: int) -> SafeguardingLead | None:
+        """The service's current lead who uses this Telegram chat, if any."""
+        return self.session.scalar(
+            select(SafeguardingLead)
+            .where(
+                SafeguardingLead.service_id == service_id,
+                SafeguardingLead.telegram_chat_id == chat_id,
+                SafeguardingLead.removed_at.is_(None),
+            )
+            .order_by(SafeguardingLead.position)
+            .limit(1)
+        )
+
+
+class NoticeRepository:
+    """Notices of alerts to leads (bot.alerting delivers them)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, notice_id: int) -> AlertNotice | None:
+        return self.session.get(AlertNotice, notice_id)
+
+    def add(self, notice: AlertNotice) -> None:
+        self.session.add(notice)
+        self.session.flush()
+
+    def for_alert(self, alert_id: int) -> list[AlertNotice]:
+        return list(
+            self.session.scalars(
+                select(AlertNotice)
+                .where(AlertNotice.alert_id == alert_id)
+                .order_by(AlertNotice.round, AlertNotice.id)
+            )
+        )
+
+    def due(self, now: datetime, limit: int) -> list[AlertNotice]:
+        """Pending notices whose time has come, oldest first."""
+        return list(
+            self.session.scalars(
+                select(AlertNotice)
+                .where(AlertNotice.status == NoticeStatus.pending, AlertNotice.due_at <= now)
+                .order_by(AlertNotice.due_at, AlertNotice.id)
+                .limit(limit)
+            )
+        )
+
+    def claim(self, notice_id: int, now: datetime, until: datetime) -> bool:
+        """Hold a due notice until ``until``, unless another notifier took it first."""
+        claimed = self.session.execute(
+            update(AlertNotice)
+            .where(
+                AlertNotice.id == notice_id,
+                AlertNotice.status == NoticeStatus.pending,
+                AlertNotice.due_at <= now,
+            )
+            .values(due_at=until)
+            # SQLite hands back naive times, which Python cannot compare with ``now``.
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(claimed)
 
 
 class KioskRepository:

@@ -16,6 +16,8 @@ from storage.repositories import (
     ConversationRepository,
     InboundRepository,
     KioskRepository,
+    LeadRepository,
+    NoticeRepository,
     PersonRepository,
     ResponseRepository,
     SendRepository,
@@ -42,6 +44,8 @@ class UnitOfWork:
     kiosks: KioskRepository
     telegram: TelegramRepository
     sends: SendRepository
+    leads: LeadRepository
+    notices: NoticeRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -60,6 +64,8 @@ class UnitOfWork:
         self.kiosks = KioskRepository(self.session)
         self.telegram = TelegramRepository(self.session)
         self.sends = SendRepository(self.session)
+        self.leads = LeadRepository(self.session)
+        self.notices = NoticeRepository(self.session)
         return self
 
     def __exit__(

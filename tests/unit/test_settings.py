@@ -24,6 +24,29 @@ def test_bad_port_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
 
 
+def test_email_needs_a_sender_address_once_a_mail_server_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COVOICE_SMTP_HOST", "mail.oak.example")
+    with pytest.raises(SettingsError, match="COVOICE_SMTP_FROM"):
+        load_settings()
+    monkeypatch.setenv("COVOICE_SMTP_USER", "alerts@oak.example")
+    assert load_settings().smtp_from == "alerts@oak.example"
+    monkeypatch.setenv("COVOICE_SMTP_TLS", "sometimes")
+    with pytest.raises(SettingsError, match="COVOICE_SMTP_TLS"):
+        load_settings()
+
+
+def test_email_is_off_and_alerts_escalate_after_half_an_hour_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("COVOICE_SMTP_HOST", "COVOICE_ALERT_ESCALATE_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls) == ("", 587, "starttls")
+    assert settings.alert_escalate_minutes == 30
+
+
 def test_defaults_are_the_embedded_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("COVOICE_DATABASE_URL", "COVOICE_RASA_URL", "COVOICE_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
