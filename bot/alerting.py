@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -35,9 +34,6 @@ from storage.models import (
     utcnow,
 )
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from telegram import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +233,13 @@ class Notifier:
                     notice.status = NoticeStatus.cancelled
                     notice.last_error = "not needed: the lead was removed"
                     continue
+                missing = self._cannot_send(notice.medium)
+                if missing is not None:
+                    # Left for a notifier that can send it (another app on this
+                    # store); until one does, the alert shows as undelivered.
+                    if notice.last_error != missing:
+                        notice.last_error = missing
+                    continue
                 if not uow.notices.claim(notice.id, now, now + CLAIM):
                     continue  # another notifier has it
                 service = uow.services.get(alert.service_id)
@@ -258,6 +261,14 @@ class Notifier:
                 )
             uow.commit()
         return claimed
+
+    def _cannot_send(self, medium: NoticeMedium) -> str | None:
+        """Why this notifier cannot send by ``medium``, or None when it can."""
+        if medium == NoticeMedium.telegram and self.send_telegram is None:
+            return "Telegram is not running (set TELEGRAM_BOT_TOKEN)"
+        if medium == NoticeMedium.email and self.send_email is None:
+            return "email is off (set COVOICE_SMTP_HOST)"
+        return None
 
     async def _send(self, outgoing: Outgoing) -> None:
         if outgoing.medium == NoticeMedium.telegram:
@@ -412,34 +423,3 @@ def alert_from_button(data: str) -> int | None:
         return None
     number = data[len(ACK_PREFIX) :]
     return int(number) if number.isdigit() else None
-
-
-async def answer_ack_button(store: UnitOfWorkFactory, data: str, chat_id: int) -> str:
-    """Acknowledge the alert a lead's button names; return the words to answer the press with."""
-    from governance.acknowledgement import acknowledge_from_chat
-
-    alert_id = alert_from_button(data)
-    if alert_id is None:
-        return "This button is not one CoVoice knows."
-
-    def acknowledged() -> str:
-        with store() as uow:
-            outcome = acknowledge_from_chat(uow, alert_id, chat_id)
-            uow.commit()  # a refusal is audited too
-        return outcome.message
-
-    return await asyncio.to_thread(acknowledged)
-
-
-def telegram_sender(bot: Bot) -> SendTelegram:
-    """A ``SendTelegram`` that posts through a running python-telegram-bot ``Bot``.
-
-    The notice carries one button whose press comes back as ``ack:<alert id>``.
-    """
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-    async def send(chat_id: int, text: str, alert_id: int) -> None:
-        button = InlineKeyboardButton(ACK_LABEL, callback_data=f"{ACK_PREFIX}{alert_id}")
-        await bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([[button]]))
-
-    return send

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from bot.alerting import Notifier, telegram_sender
+from bot.alerting import Notifier
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
@@ -37,6 +37,7 @@ from bot.rasa_client import RasaClient
 from bot.sending import Dispatcher, QuietHours
 from bot.speech import Speech
 from bot.telegram.channel import TelegramChannel
+from bot.telegram.lead_notices import telegram_sender
 from bot.telegram.runner import (
     SECRET_HEADER,
     WEBHOOK_PATH,

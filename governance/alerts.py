@@ -180,7 +180,7 @@ def undelivered_alerts(
                 )
             )
         )
-        failed = [notice for notice in notices if notice.last_error and notice.attempts]
+        failed = [notice for notice in notices if notice.last_error]
         if not has_lead:
             why = f"{alert.service_id} has no safeguarding lead: add one with 'covoice lead add'"
         elif failed:

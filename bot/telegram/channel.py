@@ -46,6 +46,7 @@ from bot.speech import SpeechSource
 from bot.telegram import keyboards
 from bot.telegram.invites import chat_of, sender_id
 from bot.telegram.keyboards import ANSWERS_PER_ROW, Face
+from bot.telegram.lead_notices import ACK_PATTERN, LeadNotices
 from bot.telegram.linking import GREETING, Linking
 from bot.telegram.spoken import SpokenAnswers
 from bot.telegram.updates import chat_id_of, message_id_of
@@ -120,6 +121,7 @@ class TelegramChannel:
         self.voice = voice
         self.linking = Linking(self)
         self.spoken = SpokenAnswers(self, listener)
+        self.lead_notices = LeadNotices(store)
         self.bot: Bot | None = None  # set by build()
 
     def build(self, token: str, api_url: str = "") -> TelegramApp:
@@ -140,6 +142,9 @@ class TelegramChannel:
         application.add_handler(CommandHandler("start", self.linking.start, private))
         application.add_handler(CommandHandler("voice", self._voice_setting, private))
         application.add_handler(CommandHandler(list(COMMANDS), self._command, private))
+        application.add_handler(
+            CallbackQueryHandler(self.lead_notices.pressed, pattern=ACK_PATTERN)
+        )
         application.add_handler(CallbackQueryHandler(self._press))
         application.add_handler(
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, self._text)

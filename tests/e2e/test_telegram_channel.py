@@ -72,7 +72,7 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-def _telegram_app(stack: Stack, emulator: Emulator, log_dir: Path, **more: str) -> Stack:
+def _telegram_app(stack: Stack, emulator: Emulator, log_dir: Path, **more: object) -> Stack:
     """Another app on the same store and Rasa, talking to the emulator with a new bot token."""
     port = free_port()
     settings = stack.settings.model_copy(
@@ -118,11 +118,14 @@ def user(emulator: Emulator, token: str) -> Iterator[TelegramUser]:
 
 
 def _invite(
-    store: Callable[[], UnitOfWork], role: str = "family", valid_for: timedelta = timedelta(days=1)
+    store: Callable[[], UnitOfWork],
+    role: str = "family",
+    valid_for: timedelta = timedelta(days=1),
+    service: str = "oak-house",
 ) -> tuple[str, str]:
     ref = f"tg-{uuid.uuid4().hex[:8]}"
     with store() as uow:
-        made = make_invite(uow, "oak-house", ref, role, ROLES, valid_for)
+        made = make_invite(uow, service, ref, role, ROLES, valid_for)
         uow.commit()
     return made.code, ref
 

@@ -7,22 +7,19 @@ back-off are checked by moving a clock.
 from __future__ import annotations
 
 import asyncio
-import email
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
-from bot.alerting import FIRST_RETRY, LONGEST_RETRY, Notifier, answer_ack_button
-from bot.mailer import Mailer, SmtpServer
+from bot.alerting import FIRST_RETRY, LONGEST_RETRY, Notifier
+from bot.telegram.lead_notices import answer_ack_button, telegram_sender
 from checkin.service import NewContact, ensure_contact
 from cli.main import app
 from cli.stack import free_port
@@ -40,47 +37,12 @@ from storage.models import (
 )
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import FIXTURE_SETS
+from tests.smtp import Mailbox
 
 runner = CliRunner()
 WORDS = "the night carer hits me when nobody is looking"
 PERSON = "p-secret-7"
 ESCALATE = timedelta(minutes=30)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message the server accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class Mailbox:
-    """A local SMTP server on a free port; ``start`` again after ``stop`` to bring it back."""
-
-    port: int
-    inbox: Inbox = field(default_factory=Inbox)
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def mailer(self) -> Mailer:
-        return Mailer(
-            SmtpServer("127.0.0.1", self.port, "none", "", "", "covoice@oak.example", 5.0)
-        )
 
 
 @pytest.fixture
@@ -294,7 +256,8 @@ def test_a_notice_is_never_given_up_on_and_its_pause_stops_growing(
 ) -> None:
     lead(unit_of_work, "Sam Patel", mail="sam@oak.example")
     alert_id = raise_alert(unit_of_work)
-    notifier = Notifier(unit_of_work, None, None, timedelta(days=365))  # email is off
+    down = Mailbox(free_port())  # never started: nothing listens
+    notifier = Notifier(unit_of_work, None, down.mailer().send, timedelta(days=365))
     now = utcnow()
     for _ in range(12):
         tick(notifier, now)
@@ -304,7 +267,26 @@ def test_a_notice_is_never_given_up_on_and_its_pause_stops_growing(
         now += pause
     assert notice.status == NoticeStatus.pending and notice.attempts == 12
     assert pause == LONGEST_RETRY
-    assert notice.last_error and "email is off" in notice.last_error
+    assert notice.last_error
+
+
+def test_a_notifier_that_cannot_send_by_email_leaves_the_notice_for_one_that_can(
+    unit_of_work: Callable[[], UnitOfWork], mailbox: Mailbox
+) -> None:
+    lead(unit_of_work, "Sam Patel", mail="sam@oak.example")
+    alert_id = raise_alert(unit_of_work)
+    now = utcnow()
+    assert tick(Notifier(unit_of_work, None, None, ESCALATE), now) == 0  # email is off here
+    with unit_of_work() as uow:
+        [notice] = uow.notices.for_alert(alert_id)
+        assert (notice.status, notice.attempts) == (NoticeStatus.pending, 0)
+        assert notice.last_error == "email is off (set COVOICE_SMTP_HOST)"
+        [shown] = undelivered_alerts(uow.session, now=now)
+        assert shown.id == alert_id and "email is off" in shown.why
+
+    mailbox.start()
+    assert tick(Notifier(unit_of_work, None, mailbox.mailer().send, ESCALATE), now) == 1
+    assert len(mailbox.inbox.messages) == 1
 
 
 def test_an_alert_at_a_service_without_a_lead_is_shown_loudly(
@@ -434,8 +416,6 @@ def test_the_app_starts_the_notifier_and_emails_the_first_lead(
 
 def test_the_telegram_notice_carries_one_acknowledge_button() -> None:
     from telegram import InlineKeyboardMarkup
-
-    from bot.alerting import telegram_sender
 
     class Bot:
         def __init__(self) -> None:
