@@ -89,14 +89,23 @@ class Notifier:
         self.escalate_after = escalate_after
         self.every_seconds = every_seconds
         self._warned_no_lead: set[int] = set()
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """A new alert is in the store: look now rather than at the next round."""
+        self._woken.set()
 
     async def run(self) -> None:
         while True:
+            self._woken.clear()  # a wake from here on, even mid-round, brings another round
             try:
                 await self.tick()
             except Exception:  # noqa: BLE001 - the loop must outlive one bad round
                 logger.exception("Notifying safeguarding leads failed; trying again shortly")
-            await asyncio.sleep(self.every_seconds)
+            try:
+                await asyncio.wait_for(self._woken.wait(), self.every_seconds)
+            except asyncio.TimeoutError:
+                pass
 
     async def tick(self, now: datetime | None = None) -> int:
         """Plan new notices and escalations, then deliver what is due; return how many went."""

@@ -226,9 +226,11 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
             send_telegram=telegram_sender(telegram.bot) if telegram is not None else None,
             send_email=Mailer(smtp).send if smtp is not None else None,
             escalate_after=timedelta(minutes=settings.alert_escalate_minutes),
-            # Two small queries a second: a new alert goes out within about a second.
+            # Woken by each alert this app raises; the rounds catch retries, escalation
+            # and alerts raised by another process on the same store.
             every_seconds=1.0,
         )
+        own.chat.alert_raised = notifier.wake
         notifying = asyncio.create_task(notifier.run())
         yield
         notifying.cancel()

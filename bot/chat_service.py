@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Protocol
@@ -90,6 +91,8 @@ class ChatService:
         # A delivery of a message still in flight this recently is a duplicate;
         # older than this, the first attempt is taken as lost and tried again.
         self._in_flight = timedelta(seconds=rasa.timeout_seconds + 5)
+        # Called once an alert is in the store, so the lead is told without waiting.
+        self.alert_raised: Callable[[], None] = lambda: None
 
     async def handle(self, message: IncomingMessage) -> list[Prompt]:
         """Take one message from any channel and return what to show the person."""
@@ -111,6 +114,8 @@ class ChatService:
             admitted = await asyncio.to_thread(self._admit, message, words)
         except IntegrityError:
             return [self._say("still_working")]  # the same message arrived twice at once
+        if words is not None and words.disclosure is not None:
+            self.alert_raised()
         if isinstance(admitted, list):
             return self._calm_first(words, admitted)
         metadata = TurnMetadata(
@@ -151,6 +156,7 @@ class ChatService:
         if words is None or words.disclosure is None:
             return False
         await asyncio.to_thread(self._keep_disclosure, message, words)
+        self.alert_raised()
         return True
 
     def _keep_disclosure(self, message: IncomingMessage, words: Reading) -> None:

@@ -446,3 +446,28 @@ def test_covoice_run_names_alerts_that_reached_nobody(
     _warn_undelivered_alerts(settings)
     said = capsys.readouterr().err
     assert "reached NO ONE" in said and f"alert {alert_id} at oak-house" in said
+
+
+def test_a_wake_tells_the_lead_without_waiting_for_the_next_round(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    lead(unit_of_work, "Sam Patel", chat="1001")
+    chats = Chats()
+    notifier = Notifier(unit_of_work, chats, None, ESCALATE, every_seconds=3600)
+
+    async def woken() -> list[tuple[int, str, int]]:
+        running = asyncio.create_task(notifier.run())
+        try:
+            await asyncio.sleep(0.2)  # the first round found nothing; the next is an hour off
+            alert_id = await asyncio.to_thread(raise_alert, unit_of_work)
+            notifier.wake()
+            for _ in range(200):
+                if chats.sent:
+                    break
+                await asyncio.sleep(0.05)
+            assert [sent[2] for sent in chats.sent] == [alert_id]
+            return chats.sent
+        finally:
+            running.cancel()
+
+    assert asyncio.run(woken())

@@ -170,3 +170,16 @@ def test_a_transcript_is_screened_as_heard_and_its_yes_raises_no_second_alert(
     with unit_of_work() as uow:
         [answer] = uow.session.scalars(select(Response))
         assert answer.free_text == DISCLOSURE
+
+
+def test_the_notifier_is_woken_by_each_alert_and_only_by_alerts(
+    unit_of_work: Callable[[], UnitOfWork], wording: BotWording, action_rasa: ActionRasa
+) -> None:
+    chat = chat_service(action_rasa, unit_of_work, wording)
+    woken: list[int] = []
+    chat.alert_raised = lambda: woken.append(len(alerts(unit_of_work)))
+    start_checkin(chat)
+    handle(chat, message("I'd kill for a cup of tea", "m-tea"))
+    assert woken == []
+    handle(chat, message(DISCLOSURE, "m-d"))
+    assert woken == [1]  # after the alert was in the store
