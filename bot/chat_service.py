@@ -166,15 +166,8 @@ class ChatService:
                 return  # only a linked chat's words are transcribed
             seen = uow.inbound.get(message.sender_id, message.message_id)
             if seen is None:
-                seen = InboundMessage(
-                    sender_id=message.sender_id,
-                    message_id=message.message_id,
-                    channel=message.channel,
-                    service_id=contact.service_id,
-                    contact_id=contact.id,
-                    text=message.text[: self._max_kept],
-                    status=InboundStatus.answered,  # nothing to answer: it is not an answer
-                )
+                # Answered already: there is nothing to answer, as it is not an answer yet.
+                seen = self._inbox_row(message, contact, InboundStatus.answered)
                 uow.inbound.add(seen)
             _raise_alert(uow, seen, contact, words)
             uow.commit()
@@ -221,15 +214,8 @@ class ChatService:
                     return [self._say("still_working")]
             too_long = len(message.text) > self._max_chars
             if seen is None:
-                seen = InboundMessage(
-                    sender_id=message.sender_id,
-                    message_id=message.message_id,
-                    channel=message.channel,
-                    service_id=message.service_id,
-                    contact_id=contact.id,
-                    text=message.text[: self._max_kept],
-                    status=InboundStatus.rejected if too_long else InboundStatus.received,
-                )
+                status = InboundStatus.rejected if too_long else InboundStatus.received
+                seen = self._inbox_row(message, contact, status)
                 uow.inbound.add(seen)
             elif not too_long:
                 # A retry of a message that failed or was lost: in flight again from now.
@@ -238,6 +224,19 @@ class ChatService:
                 _raise_alert(uow, seen, contact, words)
             uow.commit()
             return [self._say("too_long", self._wording.show_again())] if too_long else seen.id
+
+    def _inbox_row(
+        self, message: IncomingMessage, contact: Contact, status: InboundStatus
+    ) -> InboundMessage:
+        return InboundMessage(
+            sender_id=message.sender_id,
+            message_id=message.message_id,
+            channel=message.channel,
+            service_id=contact.service_id,
+            contact_id=contact.id,
+            text=message.text[: self._max_kept],
+            status=status,
+        )
 
     def _settle(
         self, inbound_id: int, failed: bool, prompts: list[Prompt], disclosed: bool = False

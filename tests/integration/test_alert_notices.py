@@ -36,7 +36,6 @@ from storage.models import (
     utcnow,
 )
 from storage.unit_of_work import UnitOfWork
-from tests.conftest import FIXTURE_SETS
 from tests.smtp import Mailbox
 
 runner = CliRunner()
@@ -60,18 +59,6 @@ class Chats:
 
     async def __call__(self, chat_id: int, text: str, alert_id: int) -> None:
         self.sent.append((chat_id, text, alert_id))
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "COVOICE_DATABASE_URL": database_url,
-        "COVOICE_DATA_DIR": str(tmp_path),
-        "COVOICE_QUESTION_SETS_DIR": str(FIXTURE_SETS),
-        "COVOICE_DEFAULT_QUESTION_SET": "fixture_checkin",
-        "COVOICE_PSEUDONYM_KEY": "test-key",
-        "COVOICE_ACTOR": "manager-ann",
-    }
 
 
 def raise_alert(factory: Callable[[], UnitOfWork], service: str = "oak-house") -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from bot.sending import (
 )
 from checkin.service import NewContact, ensure_contact
 from storage.models import (
+    Contact,
     Conversation,
     ConversationStatus,
     InboundMessage,
@@ -37,6 +39,21 @@ def _contact(uow: UnitOfWork, sender: str = "tg:42", channel: str = "telegram") 
     contact = ensure_contact(uow, NewContact(sender, channel, "oak-house", "p-1", "family"))
     uow.commit()
     return contact.id
+
+
+def _conversation(contact: Contact, **fields: Any) -> Conversation:
+    """A check-in of the fixture set by ``contact``, as the store would hold it."""
+    return Conversation(
+        contact_id=contact.id,
+        sender_id=contact.sender_id,
+        channel=contact.channel,
+        service_id=contact.service_id,
+        person_id=contact.person_id,
+        respondent_role=contact.respondent_role,
+        question_set_id="fixture_checkin",
+        question_set_version=1,
+        **fields,
+    )
 
 
 def test_unknown_contacts_sets_and_channels_are_refused(
@@ -61,16 +78,9 @@ def test_a_contact_who_withdrew_is_refused_with_the_reason(
         contact = uow.contacts.by_sender("tg:42")
         assert contact is not None
         uow.session.add(
-            Conversation(
+            _conversation(
+                contact,
                 id="c-withdrawn",
-                contact_id=contact_id,
-                sender_id="tg:42",
-                channel="telegram",
-                service_id="oak-house",
-                person_id=contact.person_id,
-                respondent_role="family",
-                question_set_id="fixture_checkin",
-                question_set_version=1,
                 status=ConversationStatus.withdrawn,
                 withdrawn_at=utcnow(),
             )
@@ -155,16 +165,9 @@ def test_a_send_waits_while_the_person_answers_a_check_in_then_goes(
         contact_id = _contact(uow)
         contact = uow.contacts.by_sender("tg:42")
         assert contact is not None
-        answering = Conversation(
+        answering = _conversation(
+            contact,
             id="c-open",
-            contact_id=contact_id,
-            sender_id="tg:42",
-            channel="telegram",
-            service_id="oak-house",
-            person_id=contact.person_id,
-            respondent_role="family",
-            question_set_id="fixture_checkin",
-            question_set_version=1,
             status=ConversationStatus.in_progress,
             stage="question",
             started_at=utcnow() - timedelta(hours=2),

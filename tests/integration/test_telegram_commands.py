@@ -6,27 +6,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.telegram.invites import InviteState, redeem
 from cli.main import app
 from storage.unit_of_work import UnitOfWork
-from tests.conftest import FIXTURE_SETS
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "COVOICE_DATABASE_URL": database_url,
-        "COVOICE_DATA_DIR": str(tmp_path),
-        "COVOICE_QUESTION_SETS_DIR": str(FIXTURE_SETS),
-        "COVOICE_DEFAULT_QUESTION_SET": "fixture_checkin",
-        "COVOICE_TELEGRAM_BOT_USERNAME": "@OakHouseBot",
-        "COVOICE_ACTOR": "manager-ann",
-    }
 
 
 def test_an_invite_prints_its_link_once_writes_a_private_qr_and_is_audited(
