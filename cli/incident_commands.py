@@ -82,6 +82,19 @@ def add(
         typer.echo(f"Recorded incident {incident.id} at {service}.")
         for line in _follow_up_lines(uow, incident):
             typer.echo(line)
+        on_kiosk = [
+            f
+            for f in uow.incidents.follow_ups(incident.id)
+            if f.contact_id is None and f.audience.value == "family"
+        ]
+    if on_kiosk:
+        # A family follow-up on the kiosk waits for a visit that may never come.
+        typer.secho(
+            "No family member is linked on Telegram, so the family follow-up waits on the "
+            "kiosk until one picks the person there. Families invited with "
+            "'covoice invite --role family' get later follow-ups on their phone.",
+            fg=typer.colors.YELLOW,
+        )
     if notifiable:
         typer.secho(
             "A notifiable safety incident: record when the person and family are told, the "
@@ -93,6 +106,8 @@ def add(
 @incident_app.command("list")
 def list_incidents(service: OnlyService = None) -> None:
     """List incidents, newest first, with how their follow-ups stand."""
+    from storage.models import FollowUpStatus
+
     settings = current_settings()
     with governed_store(settings) as uow:
         check_service(uow, service)
@@ -107,7 +122,7 @@ def list_incidents(service: OnlyService = None) -> None:
         typer.echo("incident\tservice\twhen (UTC)\ttype\tnotifiable\tfollow-ups\tupdates owed")
         for incident in incidents:
             follow_ups = uow.incidents.follow_ups(incident.id)
-            answered = sum(1 for f in follow_ups if f.status.value == "answered")
+            answered = sum(1 for f in follow_ups if f.status == FollowUpStatus.answered)
             owed = uow.incidents.updates_owed(incident_id=incident.id, open_only=True)
             typer.echo(
                 f"{incident.id}\t{incident.service_id}\t{_utc(incident.occurred_at)}\t"
@@ -184,7 +199,10 @@ def list_updates_owed(
             f"{one_line(row.person_ref)}\t{row.owed.respondent_role}\t{_utc(row.owed.due_at)}\t"
             + ("OVERDUE" if row.overdue else "due")
         )
-        typer.secho(line, fg=typer.colors.RED, bold=True) if row.overdue else typer.echo(line)
+        if row.overdue:
+            typer.secho(line, fg=typer.colors.RED, bold=True)
+        else:
+            typer.echo(line)
     late = sum(1 for row in rows if row.overdue)
     if late:
         typer.secho(
