@@ -72,6 +72,7 @@ class ActionCheckinTurn(Action):
                 metadata.question_set if metadata else None,
                 metadata.deadline if metadata else None,
                 begin=metadata.begin if metadata else False,
+                incident_id=metadata.incident_id if metadata else None,
             )
         except UnknownSender:
             logger.warning("A message from %s, whom no channel has recorded", tracker.sender_id)

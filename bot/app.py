@@ -26,6 +26,7 @@ from bot.alerting import Notifier
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
+from bot.follow_up_watch import FollowUpWatcher
 from bot.kiosk.routes import KioskParts, kiosk_router
 from bot.kiosk.sessions import KioskSessions
 from bot.kiosk.views import KioskViews, SpeechTexts
@@ -50,6 +51,7 @@ from checkin.loading import load_sets_and_wording
 from checkin.wire import Prompt
 from covoice.settings import Settings
 from covoice.taxonomy import load_taxonomy
+from governance.follow_ups import follow_up_plan
 from storage.unit_of_work import UnitOfWorkFactory, open_store
 from tagging.loading import build_tagger
 
@@ -232,7 +234,15 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         )
         own.chat.alert_raised = notifier.wake
         notifying = asyncio.create_task(notifier.run())
+        # With or without Telegram: kiosk follow-ups are offered again, then not reached.
+        watcher = FollowUpWatcher(
+            own.store,
+            follow_up_plan(settings, own.question_sets),
+            resend_after=timedelta(hours=settings.incident_resend_hours),
+        )
+        watching = asyncio.create_task(watcher.run())
         yield
+        watching.cancel()
         notifying.cancel()
         if sending is not None:
             sending.cancel()

@@ -65,6 +65,8 @@ class IncomingMessage:
     question_set: str | None = None
     # Start ``question_set`` afresh even mid-check-in: a send from our side.
     begin: bool = False
+    # The incident a follow-up is about, when ``begin`` starts an incident follow-up.
+    incident_id: int | None = None
 
 
 class ChatService:
@@ -123,6 +125,7 @@ class ChatService:
             deadline=time.time() + self._action_budget,
             question_set=message.question_set,
             begin=message.begin,
+            incident_id=message.incident_id,
             words_read=_words_read(words),
         )
         try:

@@ -87,8 +87,12 @@ def schedule(
     quiet: QuietHours,
     created_by: str,
     at: datetime | None = None,
+    incident_id: int | None = None,
 ) -> ScheduledSend:
     """Ask for a question set to start with a contact at ``at``, or now; the caller commits.
+
+    A send for an incident follow-up names the incident, and the check-in it
+    starts is linked to it.
 
     Raises:
         SendError: an unknown contact or set, a contact that cannot be sent
@@ -124,14 +128,16 @@ def schedule(
         requested_for=requested,
         due_at=quiet.next_allowed(requested, zone),
         created_by=created_by,
+        incident_id=incident_id,
     )
     uow.sends.add(send)
     return send
 
 
-# What delivers one send: the contact's sender id, the set, and an id that
-# stays the same on a retry (so a re-delivery is answered once).
-Deliver = Callable[[str, str, str], Awaitable[None]]
+# What delivers one send: the contact's sender id, the set, an id that stays
+# the same on a retry (so a re-delivery is answered once), and the incident a
+# follow-up is about.
+Deliver = Callable[[str, str, str, int | None], Awaitable[None]]
 
 
 class Dispatcher:
@@ -160,9 +166,11 @@ class Dispatcher:
     async def deliver_due(self, limit: int = 20) -> int:
         """Deliver what is due now; return how many went."""
         delivered = 0
-        for send_id, sender, question_set in await asyncio.to_thread(self._claim_due, limit):
+        for send_id, sender, question_set, incident_id in await asyncio.to_thread(
+            self._claim_due, limit
+        ):
             try:
-                await self.deliver(sender, question_set, f"send:{send_id}")
+                await self.deliver(sender, question_set, f"send:{send_id}", incident_id)
             except Exception as error:  # noqa: BLE001 - kept with the send, retried later
                 await asyncio.to_thread(self._failed, send_id, error)
             else:
@@ -170,7 +178,7 @@ class Dispatcher:
                 delivered += 1
         return delivered
 
-    def _claim_due(self, limit: int) -> list[tuple[int, str, str]]:
+    def _claim_due(self, limit: int) -> list[tuple[int, str, str, int | None]]:
         """Due sends that may go now; one that fell into quiet hours moves to their end."""
         now = utcnow()
         ready = []
@@ -193,7 +201,7 @@ class Dispatcher:
                 if busy_until is not None:
                     send.due_at = busy_until
                     continue
-                ready.append((send.id, contact.sender_id, send.question_set_id))
+                ready.append((send.id, contact.sender_id, send.question_set_id, send.incident_id))
             uow.commit()
         return ready
 

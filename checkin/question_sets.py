@@ -40,6 +40,9 @@ class Option(_Strict):
     # Short enough for a button on a phone (Telegram cuts longer ones off).
     label: str = Field(min_length=1, max_length=30)
     pictogram: str = Field(min_length=1)
+    # Choosing it in an incident follow-up promises an update within this many
+    # days ("in a week": 7); the promise is kept as an update owed.
+    update_owed_days: int | None = Field(default=None, ge=1, le=366)
 
 
 class FollowUp(Wording):
@@ -117,6 +120,15 @@ class QuestionSet:
         """The question after this one in file order, or None at the end."""
         position = self._order.index(question_id) + 1
         return self.spec.questions[position] if position < len(self._order) else None
+
+    def update_owed_days(self, question_id: str, value: str | None) -> int | None:
+        """The days within which an answer promises an update, if it promises one."""
+        if value is None or not self.has_question(question_id):
+            return None
+        for option in self.question(question_id).options:
+            if option.value == value:
+                return option.update_owed_days
+        return None
 
     def options(self, question: Question) -> tuple[ScaleOption, ...]:
         if question.scale == "choice":

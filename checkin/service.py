@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from checkin import aftercare
 from checkin.flow import CheckinFlow, Ending, FlowState, Outcome, Stage
 from checkin.question_sets import QuestionSet
 from checkin.reading import UserTurn
@@ -165,6 +166,7 @@ class CheckinService:
         question_set_id: str | None = None,
         deadline: float | None = None,
         begin: bool = False,
+        incident_id: int | None = None,
     ) -> TurnResult:
         """Apply one message to the sender's conversation and return what to say.
 
@@ -175,17 +177,19 @@ class CheckinService:
             question_set_id: the set to start with, if a new check-in begins.
             deadline: seconds since the epoch after which nothing may begin to commit.
             begin: start ``question_set_id`` now, ending a check-in left open.
+            incident_id: the incident a follow-up set that ``begin`` starts is about.
 
         Raises:
             UnknownSender: no channel has recorded who this sender speaks for.
             TurnTooLate: the deadline passed; nothing was stored.
         """
+        args = (sender_id, turn, message_id, question_set_id, deadline, begin, incident_id)
         try:
-            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline, begin)
+            return self._take_turn(*args)
         except (IntegrityError, StaleDataError):
             # Another turn of this conversation (or this very message) committed in
             # between: read the store again and answer from where it is now.
-            return self._take_turn(sender_id, turn, message_id, question_set_id, deadline, begin)
+            return self._take_turn(*args)
 
     def _take_turn(
         self,
@@ -195,6 +199,7 @@ class CheckinService:
         question_set_id: str | None,
         deadline: float | None,
         begin: bool,
+        incident_id: int | None,
     ) -> TurnResult:
         with self._unit_of_work() as uow:
             inbound = uow.inbound.get(sender_id, message_id)
@@ -207,7 +212,7 @@ class CheckinService:
             conversation = uow.conversations.latest_for_contact(contact.id)
             if begin and question_set_id in self.question_sets:
                 outcome, conversation = self._open(
-                    uow, contact, self.question_sets[question_set_id], conversation
+                    uow, contact, self.question_sets[question_set_id], conversation, incident_id
                 )
             else:
                 outcome, conversation = self._turn(
@@ -250,6 +255,7 @@ class CheckinService:
         contact: Contact,
         question_set: QuestionSet,
         previous: Conversation | None,
+        incident_id: int | None = None,
     ) -> tuple[Outcome, Conversation]:
         # Turns keep counting across a contact's check-ins, so a button from an
         # old check-in never matches the new one's turn.
@@ -274,9 +280,12 @@ class CheckinService:
             supported_by_staff=contact.respondent_role == "staff_supported",
             stage=outcome.state.stage.value,
             turn=outcome.state.turn,
+            incident_id=incident_id,
         )
         uow.conversations.add(conversation)
         uow.session.flush()
+        if incident_id is not None:
+            aftercare.opened(uow, conversation, utcnow())
         return outcome, conversation
 
     def _flow(
@@ -307,9 +316,8 @@ class CheckinService:
             raise UnknownQuestionSet(set_id)
         return question_set
 
-    @staticmethod
     def _apply(
-        uow: UnitOfWork, conversation: Conversation, outcome: Outcome, message_id: str
+        self, uow: UnitOfWork, conversation: Conversation, outcome: Outcome, message_id: str
     ) -> None:
         state = outcome.state
         conversation.stage = state.stage.value
@@ -318,7 +326,11 @@ class CheckinService:
         conversation.pending = state.pending
         conversation.turn = state.turn
         if outcome.answer is not None:
-            uow.responses.add(_response(uow, conversation, outcome, message_id))
+            response = _response(uow, conversation, outcome, message_id)
+            uow.responses.add(response)
+            if conversation.incident_id is not None:
+                question_set = self._set_of(conversation)
+                aftercare.answered(uow, conversation, response, question_set, utcnow())
         # A second press of a withdrawal says again what is already recorded.
         already_withdrawn = outcome.ending == Ending.withdrawn and conversation.withdrawn_at
         if outcome.consent_given is not None and not already_withdrawn:
@@ -334,6 +346,8 @@ class CheckinService:
                 conversation.status = ConversationStatus.in_progress
         if outcome.person_requested:
             conversation.person_requested_at = utcnow()
+        if outcome.ending == Ending.declined and conversation.incident_id is not None:
+            aftercare.declined(uow, conversation)
         if outcome.ending is not None:
             conversation.status = ENDING_STATUS[outcome.ending]
             conversation.finished_at = conversation.finished_at or utcnow()

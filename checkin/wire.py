@@ -117,6 +117,8 @@ class TurnMetadata(BaseModel):
     question_set: str | None = Field(default=None, max_length=64)
     # Start that set afresh, ending any check-in left open: a send from our side.
     begin: bool = False
+    # The incident a follow-up set is about; the conversation it begins is linked to it.
+    incident_id: int | None = Field(default=None, ge=1)
     # What the words are about and whether they may disclose harm; None for a button.
     words_read: WordsRead | None = None
 

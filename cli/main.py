@@ -10,6 +10,7 @@ from cli import (
     audit_commands,
     chat_commands,
     export_commands,
+    incident_commands,
     kiosk_commands,
     lead_commands,
     nlu_commands,
@@ -43,6 +44,7 @@ app.add_typer(apikey_commands.apikey_app, name="apikey")
 app.add_typer(nlu_commands.nlu_app, name="nlu")
 app.add_typer(alert_commands.alerts_app, name="alerts")
 app.add_typer(lead_commands.lead_app, name="lead")
+app.add_typer(incident_commands.incident_app, name="incident")
 app.add_typer(speech_commands.speech_app, name="speech")
 app.add_typer(kiosk_commands.kiosk_app, name="kiosk")
 app.add_typer(kiosk_commands.person_app, name="person")

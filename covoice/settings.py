@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         default="21:00-08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
     )
     telegram_webhook_secret: SecretStr = SecretStr("")
+    # After an incident: the sets follow-ups ask with, and how long a follow-up
+    # waits for an answer before it is sent once more, then shown as not reached.
+    incident_person_set: str = "incident_person"
+    incident_family_set: str = "incident_family"
+    incident_resend_hours: int = Field(default=48, ge=1, le=24 * 60)
     # Safeguarding alerts: an alert no lead has acknowledged after this long is
     # sent again and goes on to the service's next lead.
     alert_escalate_minutes: int = Field(default=30, ge=1, le=24 * 60)

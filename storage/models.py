@@ -159,6 +159,8 @@ class Conversation(Base):
     # Every change to the row checks and bumps it, so two turns that read the
     # same state cannot both write: the second finds its state gone and retries.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when an incident follow-up started it: its answers are about that incident.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -200,6 +202,8 @@ class Response(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     intent_confidence: Mapped[float | None] = mapped_column(Float)
     theme_confidence: Mapped[float | None] = mapped_column(Float)
+    # The incident the answer follows up, when its conversation was an incident follow-up.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
 
     # The question's own themes.
     themes: Mapped[list[ResponseTheme]] = relationship(
@@ -506,3 +510,132 @@ class ScheduledSend(Base):
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+    # The incident a follow-up send is about: the conversation it starts is linked to it.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+
+
+class IncidentType(str, enum.Enum):
+    """The kinds of incident a manager records; a short list, so reports can count them."""
+
+    fall = "fall"
+    medication = "medication"
+    injury = "injury"
+    distressed_behaviour = "distressed_behaviour"
+    restrictive_practice = "restrictive_practice"
+    missing_person = "missing_person"
+    safeguarding = "safeguarding"
+    environment = "environment"
+    other = "other"
+
+
+class Incident(Base):
+    """Something that happened at a service, and the record of following it up.
+
+    The summary is short and non-clinical: the care record holds the rest.
+    For a notifiable safety incident the duty of candour (regulation 20) asks
+    for a record of when the person and family were told, the apology, and
+    the written follow-up; those times live here.
+    """
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    occurred_at: Mapped[datetime]
+    type: Mapped[IncidentType] = mapped_column(Enum(IncidentType, native_enum=False, length=32))
+    summary: Mapped[str] = mapped_column(String(500))
+    notifiable: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    person_told_at: Mapped[datetime | None]
+    family_told_at: Mapped[datetime | None]
+    apology_at: Mapped[datetime | None]
+    apology_by: Mapped[str | None] = mapped_column(String(100))
+    written_at: Mapped[datetime | None]
+
+    people: Mapped[list[IncidentPerson]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentPerson.person_id"
+    )
+
+
+class IncidentPerson(Base):
+    """Someone who uses the service and was involved in an incident."""
+
+    __tablename__ = "incident_person"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+
+
+class FollowUpAudience(str, enum.Enum):
+    person = "person"
+    family = "family"
+
+
+class FollowUpStatus(str, enum.Enum):
+    planned = "planned"
+    sent = "sent"
+    answered = "answered"
+    not_reached = "not_reached"
+    # The person or family said no to the follow-up's questions.
+    refused = "refused"
+
+
+class FollowUp(Base):
+    """Asking a person, or their family, how they are after an incident.
+
+    On Telegram it goes as a scheduled send; a person with no Telegram
+    contact gets it on the kiosk, offered first when they next pick
+    themselves there (``contact_id`` is then empty).
+    """
+
+    __tablename__ = "incident_follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    audience: Mapped[FollowUpAudience] = mapped_column(
+        Enum(FollowUpAudience, native_enum=False, length=16)
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[FollowUpStatus] = mapped_column(
+        Enum(FollowUpStatus, native_enum=False, length=16),
+        default=FollowUpStatus.planned,
+        index=True,
+    )
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_send.id"))
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversation.id"))
+    sent_at: Mapped[datetime | None]
+    resent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    # Why it is not reached or refused, in plain words.
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class UpdateOwed(Base):
+    """A promise to tell someone more about an incident by a date.
+
+    Made when a person or family member answers a follow-up asking to hear
+    more "in a week"; closed when a manager records the update was given.
+    """
+
+    __tablename__ = "incident_update_owed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("incident_follow_up.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    respondent_role: Mapped[str] = mapped_column(String(32))
+    # The answer that asked for it: one promise per answer, however often it is delivered.
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"), unique=True)
+    asked_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    given_at: Mapped[datetime | None]
+    given_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -16,7 +16,11 @@ from storage.models import (
     Consent,
     Contact,
     Conversation,
+    FollowUp,
+    FollowUpAudience,
+    FollowUpStatus,
     InboundMessage,
+    Incident,
     Kiosk,
     NoticeStatus,
     Person,
@@ -29,6 +33,7 @@ from storage.models import (
     Service,
     TelegramInvite,
     TelegramKeyboard,
+    UpdateOwed,
 )
 
 
@@ -104,6 +109,14 @@ class ContactRepository:
     def add(self, contact: Contact) -> None:
         self.session.add(contact)
         self.session.flush()
+
+    def for_person(self, person_id: int) -> list[Contact]:
+        """Every channel identity that speaks for the person, or for them as family."""
+        return list(
+            self.session.scalars(
+                select(Contact).where(Contact.person_id == person_id).order_by(Contact.id)
+            )
+        )
 
     def list_with_person_ref(self, service_id: str | None = None) -> list[tuple[Contact, str]]:
         query = select(Contact, Person.ref).join(Person, Person.id == Contact.person_id)
@@ -478,6 +491,113 @@ class SendRepository:
         query = select(ScheduledSend).order_by(ScheduledSend.due_at.desc(), ScheduledSend.id)
         if contact_id is not None:
             query = query.where(ScheduledSend.contact_id == contact_id)
+        return list(self.session.scalars(query))
+
+
+class IncidentRepository:
+    """Incidents, their follow-ups and the updates owed (governance.incidents reads them)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, incident: Incident) -> None:
+        self.session.add(incident)
+        self.session.flush()
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self.session.get(Incident, incident_id)
+
+    def list_all(self, service_id: str | None = None) -> list[Incident]:
+        """Incidents, newest first."""
+        query = select(Incident).order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        if service_id is not None:
+            query = query.where(Incident.service_id == service_id)
+        return list(self.session.scalars(query))
+
+    def add_follow_up(self, follow_up: FollowUp) -> None:
+        self.session.add(follow_up)
+        self.session.flush()
+
+    def follow_up(self, follow_up_id: int) -> FollowUp | None:
+        return self.session.get(FollowUp, follow_up_id)
+
+    def follow_ups(self, incident_id: int) -> list[FollowUp]:
+        return list(
+            self.session.scalars(
+                select(FollowUp).where(FollowUp.incident_id == incident_id).order_by(FollowUp.id)
+            )
+        )
+
+    def follow_ups_in(self, statuses: tuple[FollowUpStatus, ...]) -> list[FollowUp]:
+        """Follow-ups in these states, oldest first (the watcher moves them on)."""
+        return list(
+            self.session.scalars(
+                select(FollowUp)
+                .where(FollowUp.status.in_(statuses))
+                .order_by(FollowUp.due_at, FollowUp.id)
+            )
+        )
+
+    def follow_up_for(
+        self, incident_id: int, person_id: int, audience: FollowUpAudience, contact_id: int
+    ) -> FollowUp | None:
+        """The follow-up a conversation about an incident answers: the contact's own, or
+        a kiosk one for the same person and audience."""
+        found = list(
+            self.session.scalars(
+                select(FollowUp)
+                .where(
+                    FollowUp.incident_id == incident_id,
+                    FollowUp.person_id == person_id,
+                    FollowUp.audience == audience,
+                )
+                .order_by(FollowUp.id.desc())
+            )
+        )
+        own = [f for f in found if f.contact_id == contact_id]
+        on_kiosk = [f for f in found if f.contact_id is None]
+        return next(iter(own or on_kiosk), None)
+
+    def waiting_on_kiosk(
+        self, person_id: int, audience: FollowUpAudience, now: datetime
+    ) -> FollowUp | None:
+        """The oldest kiosk follow-up due for this person and audience, if one waits."""
+        return self.session.scalar(
+            select(FollowUp)
+            .where(
+                FollowUp.person_id == person_id,
+                FollowUp.audience == audience,
+                FollowUp.contact_id.is_(None),
+                FollowUp.status == FollowUpStatus.planned,
+                FollowUp.due_at <= now,
+            )
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(1)
+        )
+
+    def add_update_owed(self, owed: UpdateOwed) -> None:
+        self.session.add(owed)
+        self.session.flush()
+
+    def update_owed(self, owed_id: int) -> UpdateOwed | None:
+        return self.session.get(UpdateOwed, owed_id)
+
+    def update_owed_for_response(self, response_id: int) -> UpdateOwed | None:
+        return self.session.scalar(select(UpdateOwed).where(UpdateOwed.response_id == response_id))
+
+    def updates_owed(
+        self, incident_id: int | None = None, service_id: str | None = None, open_only: bool = False
+    ) -> list[UpdateOwed]:
+        """Updates owed, soonest due first."""
+        query = select(UpdateOwed).order_by(UpdateOwed.due_at, UpdateOwed.id)
+        if incident_id is not None:
+            query = query.where(UpdateOwed.incident_id == incident_id)
+        if service_id is not None:
+            query = query.join(Incident, Incident.id == UpdateOwed.incident_id).where(
+                Incident.service_id == service_id
+            )
+        if open_only:
+            query = query.where(UpdateOwed.given_at.is_(None))
         return list(self.session.scalars(query))
 
 

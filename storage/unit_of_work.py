@@ -15,6 +15,7 @@ from storage.repositories import (
     ContactRepository,
     ConversationRepository,
     InboundRepository,
+    IncidentRepository,
     KioskRepository,
     LeadRepository,
     NoticeRepository,
@@ -46,6 +47,7 @@ class UnitOfWork:
     sends: SendRepository
     leads: LeadRepository
     notices: NoticeRepository
+    incidents: IncidentRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -66,6 +68,7 @@ class UnitOfWork:
         self.sends = SendRepository(self.session)
         self.leads = LeadRepository(self.session)
         self.notices = NoticeRepository(self.session)
+        self.incidents = IncidentRepository(self.session)
         return self
 
     def __exit__(

@@ -73,6 +73,8 @@ def fixture_settings(data_dir: Path, **overrides: Any) -> Settings:
         "kiosk_wording_path": KIOSK_WORDING,
         "telegram_wording_path": TELEGRAM_WORDING,
         "default_question_set": "fixture_checkin",
+        "incident_person_set": "fixture_incident_person",
+        "incident_family_set": "fixture_incident_family",
         "pseudonym_key": "test-key",
     }
     return Settings(**(values | overrides))

@@ -24,7 +24,9 @@ from bot.kiosk.tokens import KioskAccess, verify
 from bot.kiosk.views import KioskViews
 from bot.kiosk.wording import KioskWording
 from bot.speech import SpeechError, SpeechSource
+from governance.follow_ups import waiting_on_kiosk
 from governance.people import kiosk_people
+from storage.models import utcnow
 from storage.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -193,7 +195,11 @@ def kiosk_router() -> APIRouter:
         session_token, session = parts.sessions.start(
             kiosk.prefix, kiosk.service_id, body.role, person_ref
         )
-        replies = await _say(parts, token, session, "/greet", uuid.uuid4().hex)
+        # A follow-up after an incident waiting for this person comes before the check-in.
+        waiting = None
+        if person_ref is not None:
+            waiting = await asyncio.to_thread(_waiting_follow_up, parts, session)
+        replies = await _say(parts, token, session, "/greet", uuid.uuid4().hex, waiting)
         return JSONResponse({"session": session_token, "replies": replies}, headers=PAGE_HEADERS)
 
     @router.post("/kiosk/{token}/api/say", include_in_schema=False)
@@ -218,8 +224,14 @@ def kiosk_router() -> APIRouter:
 
 
 async def _say(
-    parts: KioskParts, token: str, session: KioskSession, text: str, message_id: str
+    parts: KioskParts,
+    token: str,
+    session: KioskSession,
+    text: str,
+    message_id: str,
+    follow_up: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """Hand the page's words in; ``follow_up`` (a set and its incident) begins that set."""
     message = IncomingMessage(
         channel="kiosk",
         sender_id=session.sender_id,
@@ -229,9 +241,22 @@ async def _say(
         service_id=session.service_id,
         person_ref=session.person_ref,
         role=session.role,
+        question_set=follow_up[0] if follow_up else None,
+        begin=follow_up is not None,
+        incident_id=follow_up[1] if follow_up else None,
     )
     replies = await parts.chat.handle(message)
     return [parts.views.prompt(token, reply) for reply in replies]
+
+
+def _waiting_follow_up(parts: KioskParts, session: KioskSession) -> tuple[str, int] | None:
+    """The set and incident of a follow-up due for whoever just picked themselves, if any."""
+    assert session.person_ref is not None
+    with parts.store() as uow:
+        follow_up = waiting_on_kiosk(
+            uow, session.service_id, session.person_ref, session.role, utcnow()
+        )
+        return (follow_up.question_set_id, follow_up.incident_id) if follow_up else None
 
 
 def _person_ref(parts: KioskParts, kiosk: KioskAccess, key: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -298,8 +298,12 @@ class TelegramChannel:
 
     # -- into the conversation and back ------------------------------------
 
-    async def start_set(self, sender: str, question_set: str, message_id: str) -> None:
+    async def start_set(
+        self, sender: str, question_set: str, message_id: str, incident_id: int | None = None
+    ) -> None:
         """Begin a question set with a linked chat, unasked (a scheduled send).
+
+        An incident follow-up names its incident; the check-in is linked to it.
 
         Raises:
             Undeliverable: the chat is not linked any more, or blocked the bot.
@@ -311,6 +315,7 @@ class TelegramChannel:
             raise Undeliverable(f"{sender} is not a linked Telegram chat")
         # "/greet" is a payload, not words: the person did not say it.
         message = self.incoming(linked, message_id, GREETING, question_set, begin=True)
+        message = replace(message, incident_id=incident_id)
         prompts = await self.chat.handle(message)
         if any(prompt.kind == "error" for prompt in prompts):
             # Nothing unasked-for goes to the person; the send is tried again later.

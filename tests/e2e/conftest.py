@@ -40,6 +40,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "kiosk_wording_path": KIOSK_WORDING,
             "telegram_wording_path": TELEGRAM_WORDING,
             "default_question_set": "fixture_checkin",
+            "incident_person_set": "fixture_incident_person",
+            "incident_family_set": "fixture_incident_family",
             # Offline speech, as on a machine with no network: Google is never tried.
             "speech_engine": "espeak",
             # Short enough for the kiosk's idle test to wait out.

@@ -99,7 +99,9 @@ def test_a_failed_delivery_is_retried_later_then_given_up(
         send_id = send.id
     tries: list[str] = []
 
-    async def flaky(sender: str, question_set: str, message_id: str) -> None:
+    async def flaky(
+        sender: str, question_set: str, message_id: str, incident_id: int | None
+    ) -> None:
         tries.append(message_id)
         raise ConnectionError("Telegram did not answer")
 
@@ -136,7 +138,9 @@ def test_a_blocked_chat_fails_at_once_and_a_delivered_send_is_recorded(
         blocked = schedule(uow, contact_id, "fixture_checkin", SETS, NONE_QUIET, "t").id
         uow.commit()
 
-    async def refused(sender: str, question_set: str, message_id: str) -> None:
+    async def refused(
+        sender: str, question_set: str, message_id: str, incident_id: int | None
+    ) -> None:
         raise Undeliverable("Forbidden: bot was blocked by the user")
 
     asyncio.run(Dispatcher(unit_of_work, refused, NONE_QUIET).deliver_due())
@@ -148,7 +152,9 @@ def test_a_blocked_chat_fails_at_once_and_a_delivered_send_is_recorded(
 
     got: list[tuple[str, str]] = []
 
-    async def deliver(sender: str, question_set: str, message_id: str) -> None:
+    async def deliver(
+        sender: str, question_set: str, message_id: str, incident_id: int | None
+    ) -> None:
         got.append((sender, question_set))
 
     assert asyncio.run(Dispatcher(unit_of_work, deliver, NONE_QUIET).deliver_due()) == 1
@@ -190,7 +196,9 @@ def test_a_send_waits_while_the_person_answers_a_check_in_then_goes(
         uow.commit()
     got: list[str] = []
 
-    async def deliver(sender: str, question_set: str, message_id: str) -> None:
+    async def deliver(
+        sender: str, question_set: str, message_id: str, incident_id: int | None
+    ) -> None:
         got.append(message_id)
 
     dispatcher = Dispatcher(unit_of_work, deliver, NONE_QUIET)

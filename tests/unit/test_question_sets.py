@@ -152,3 +152,26 @@ def test_rewording_a_question_needs_only_the_file(tmp_path: Path, taxonomy: Taxo
         tmp_path, lambda d: question(d, "food").update(text="Do you enjoy your meals?")
     )
     assert load_question_set(path, taxonomy).question("food").text == "Do you enjoy your meals?"
+
+
+def test_the_incident_sets_promise_an_update_for_a_dated_answer_and_none_for_no_need(
+    taxonomy: Taxonomy,
+) -> None:
+    sets = load_question_sets(PROJECT_ROOT / "question_sets", taxonomy)
+    for set_id in ("incident_person", "incident_family"):
+        question_set = sets[set_id]
+        assert all("incident_aftercare" in q.themes for q in question_set.spec.questions)
+        assert question_set.update_owed_days("hear_more", "in_a_week") == 7
+        assert question_set.update_owed_days("hear_more", "in_a_month") == 30
+        assert question_set.update_owed_days("hear_more", "no_need") is None
+        assert question_set.update_owed_days("explained", "yes") is None
+
+
+def test_an_update_owed_must_be_a_number_of_days(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    data = yaml.safe_load(CHECKIN.read_text(encoding="utf-8"))
+    [favourite] = [q for q in data["questions"] if q["id"] == "favourite_activity"]
+    favourite["options"][0]["update_owed_days"] = 0
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="favourite_activity.*update_owed_days"):
+        load_question_set(path, taxonomy)

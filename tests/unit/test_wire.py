@@ -35,3 +35,12 @@ def test_metadata_reads_back_what_was_sent_and_refuses_what_is_not_metadata() ->
     assert TurnMetadata.from_wire({"message_id": ""}) is None
     assert TurnMetadata.from_wire("not a dict") is None
     assert "question_set" not in TurnMetadata(message_id="m").to_wire()
+
+
+def test_an_incident_follow_up_carries_its_incident_to_the_action_server() -> None:
+    sent = TurnMetadata(
+        message_id="send:4", question_set="incident_family", begin=True, incident_id=9
+    )
+    assert TurnMetadata.from_wire(sent.to_wire()) == sent
+    assert "incident_id" not in TurnMetadata(message_id="m").to_wire()
+    assert TurnMetadata.from_wire({"message_id": "m", "incident_id": 0}) is None
