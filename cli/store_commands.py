@@ -28,11 +28,20 @@ def service_add(
     name: Annotated[str, typer.Option(help="The service's name")],
     provider_id: Annotated[str, typer.Option(help="Short id of the provider")],
     provider_name: Annotated[str | None, typer.Option(help="Provider's name, if new")] = None,
+    time_zone: Annotated[
+        str, typer.Option(help="The service's clock, for quiet hours and days, e.g. Europe/London")
+    ] = "Europe/London",
     if_missing: Annotated[bool, typer.Option(help="Do nothing if it exists")] = False,
 ) -> None:
     """Add a service (and its provider, if new) to the store."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from storage.models import Provider, Service
 
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"'{time_zone}' is not a time zone this computer knows, e.g. Europe/London.")
     with unit_of_work(current_settings())() as uow:
         if uow.services.get(service_id) is not None:
             if if_missing:
@@ -40,9 +49,11 @@ def service_add(
             fail(f"There is already a service with id '{service_id}'.")
         if uow.services.get_provider(provider_id) is None:
             uow.services.add_provider(Provider(id=provider_id, name=provider_name or provider_id))
-        uow.services.add(Service(id=service_id, provider_id=provider_id, name=name))
+        uow.services.add(
+            Service(id=service_id, provider_id=provider_id, name=name, time_zone=time_zone)
+        )
         uow.commit()
-    typer.echo(f"Added service '{service_id}' ({name}).")
+    typer.echo(f"Added service '{service_id}' ({name}, {time_zone}).")
 
 
 @service_app.command("list")
@@ -55,7 +66,10 @@ def service_list() -> None:
                 "No services yet. Add one with: covoice service add ID --name ... --provider-id ..."
             )
         for service in services:
-            typer.echo(f"{service.id}\t{service.name}\t(provider: {service.provider_id})")
+            typer.echo(
+                f"{service.id}\t{service.name}\t{service.time_zone}\t"
+                f"(provider: {service.provider_id})"
+            )
 
 
 @question_sets_app.command("check")

@@ -259,3 +259,27 @@ def test_a_service_time_zone_that_is_not_known_gets_a_next_step(
     assert result.exit_code == 1
     assert "'oak-house' has the time zone 'London'" in result.stderr
     assert "e.g. Europe/London" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_service_is_added_with_its_own_clock_and_an_unknown_zone_is_refused(
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    added = runner.invoke(
+        app,
+        ["service", "add", "elm", "--name", "Elm", "--provider-id", "acme-care"]
+        + ["--time-zone", "Europe/Dublin"],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(
+        app,
+        ["service", "add", "ash", "--name", "Ash", "--provider-id", "acme-care"]
+        + ["--time-zone", "Mars/Olympus"],
+        env=env,
+    )
+    assert refused.exit_code == 1 and "not a time zone" in refused.output
+    listed = runner.invoke(app, ["service", "list"], env=env)
+    assert "elm\tElm\tEurope/Dublin" in listed.output and "ash" not in listed.output
+    with unit_of_work() as uow:
+        elm = uow.services.get("elm")
+        assert elm is not None and elm.time_zone == "Europe/Dublin"
