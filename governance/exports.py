@@ -26,6 +26,7 @@ RESPONSE_COLUMNS = (
     "text_themes",
     "cqc_statements",
     "channel",
+    "incident_id",
 )
 
 PersonLabel = Callable[[ResponseRow], str]
@@ -50,6 +51,7 @@ def _record(row: ResponseRow, person: PersonLabel) -> dict[str, object]:
         "text_themes": list(row.text_themes),
         "cqc_statements": list(row.cqc_statements),
         "channel": row.channel,
+        "incident_id": row.incident_id,
     }
 
 

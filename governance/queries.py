@@ -43,6 +43,8 @@ class ResponseRow:
     channel: str
     # The themes the person's own words are about, beside the question's.
     text_themes: tuple[str, ...] = ()
+    # The incident a follow-up answer is about, if it is one.
+    incident_id: int | None = None
 
 
 def responses_between(
@@ -111,6 +113,7 @@ def responses_between(
             cqc_statements=tuple(response.cqc_statements or ()),
             channel=response.channel,
             text_themes=tuple(response.text_theme_ids),
+            incident_id=response.incident_id,
         )
         for response, person_ref in session.execute(query)
     ]

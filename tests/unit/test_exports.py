@@ -43,6 +43,19 @@ ROWS = [
         free_text='More curry, "less" pasta, and a café trip 😊',
         text_themes=("food_drink", "activities_community"),
     ),
+    replace(
+        FOOD,
+        created_at=datetime(2026, 11, 21, 9, 0, 0, tzinfo=timezone.utc),
+        conversation_id="c-2",
+        question_set_id="incident_family",
+        question_id="explained",
+        answer_value="yes",
+        themes=("incident_aftercare",),
+        cqc_statements=(),
+        respondent_role="family",
+        channel="telegram",
+        incident_id=3,
+    ),
 ]
 
 
