@@ -117,10 +117,18 @@ class Notifier:
         await asyncio.to_thread(self._plan, now or utcnow())
 
     async def deliver_due(self, now: datetime | None = None, limit: int = 20) -> int:
-        """Send the notices that are due; a failure is kept and tried again later."""
+        """Send the notices that are due; a failure is kept and tried again later.
+
+        Each is claimed just before it is sent, so a claim never runs out while
+        it waits behind others (another app on the store would send it too).
+        """
         at = now or utcnow()
         delivered = 0
-        for outgoing in await asyncio.to_thread(self._claim_due, at, limit):
+        await asyncio.to_thread(self._note_unsendable)
+        for _ in range(limit):
+            outgoing = await asyncio.to_thread(self._claim_next, at)
+            if outgoing is None:
+                break
             try:
                 await self._send(outgoing)
             except Exception as error:  # noqa: BLE001 - kept with the notice, retried later
@@ -209,6 +217,11 @@ class Notifier:
                 (NoticeMedium.email, lead.email is not None),
             ):
                 if reachable:
+                    # Told again in this round: a notice still waiting from an earlier
+                    # round (the mail server was down) would only repeat it.
+                    uow.notices.replace_pending(
+                        alert.id, lead.id, medium, f"replaced by round {round_ + 1}"
+                    )
                     uow.notices.add(
                         AlertNotice(
                             alert_id=alert.id,
@@ -227,10 +240,20 @@ class Notifier:
             {"alert": alert.id, "service": alert.service_id, "round": round_, "to": queued},
         )
 
-    def _claim_due(self, now: datetime, limit: int) -> list[Outgoing]:
-        claimed = []
+    def _note_unsendable(self) -> None:
+        """Say why notices this notifier cannot send are waiting; another app may send them."""
         with self.store() as uow:
-            for notice in uow.notices.due(now, limit):
+            for medium in NoticeMedium:
+                missing = self._cannot_send(medium)
+                if missing is not None:
+                    uow.notices.note_untried(medium, missing)
+            uow.commit()
+
+    def _claim_next(self, now: datetime) -> Outgoing | None:
+        """The next due notice this notifier can send, held for it; None when there is none."""
+        media = [medium for medium in NoticeMedium if self._cannot_send(medium) is None]
+        with self.store() as uow:
+            for notice in uow.notices.due(now, media, limit=20):
                 alert = uow.alerts.get(notice.alert_id)
                 lead = uow.leads.get(notice.lead_id)
                 assert alert is not None and lead is not None  # foreign keys
@@ -242,34 +265,27 @@ class Notifier:
                     notice.status = NoticeStatus.cancelled
                     notice.last_error = "not needed: the lead was removed"
                     continue
-                missing = self._cannot_send(notice.medium)
-                if missing is not None:
-                    # Left for a notifier that can send it (another app on this
-                    # store); until one does, the alert shows as undelivered.
-                    if notice.last_error != missing:
-                        notice.last_error = missing
-                    continue
                 if not uow.notices.claim(notice.id, now, now + CLAIM):
                     continue  # another notifier has it
                 service = uow.services.get(alert.service_id)
                 assert service is not None
-                claimed.append(
-                    Outgoing(
-                        notice_id=notice.id,
-                        alert_id=alert.id,
-                        medium=notice.medium,
-                        chat_id=lead.telegram_chat_id,
-                        email=lead.email,
-                        subject=email_subject(service),
-                        text=(
-                            email_body(alert, service, lead, notice.round, self.escalate_after)
-                            if notice.medium == NoticeMedium.email
-                            else telegram_text(alert, service, notice.round, self.escalate_after)
-                        ),
-                    )
+                outgoing = Outgoing(
+                    notice_id=notice.id,
+                    alert_id=alert.id,
+                    medium=notice.medium,
+                    chat_id=lead.telegram_chat_id,
+                    email=lead.email,
+                    subject=email_subject(service),
+                    text=(
+                        email_body(alert, service, lead, notice.round, self.escalate_after)
+                        if notice.medium == NoticeMedium.email
+                        else telegram_text(alert, service, notice.round, self.escalate_after)
+                    ),
                 )
-            uow.commit()
-        return claimed
+                uow.commit()
+                return outgoing
+            uow.commit()  # the cancellations
+        return None
 
     def _cannot_send(self, medium: NoticeMedium) -> str | None:
         """Why this notifier cannot send by ``medium``, or None when it can."""

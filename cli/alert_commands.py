@@ -133,25 +133,14 @@ def ack(
     by: Annotated[str, typer.Option(help="The safeguarding lead who has it in hand")],
 ) -> None:
     """Acknowledge an alert for a named lead of its service: no more notices or escalation."""
-    from governance.acknowledgement import acknowledge
+    from governance.acknowledgement import acknowledge_as
 
     settings = current_settings()
     with governed_store(settings) as uow:
-        alert = uow.alerts.get(alert_id)
-        if alert is None:
-            fail(f"There is no safeguarding alert {alert_id}. See 'covoice alerts list'.")
-        leads = uow.leads.for_service(alert.service_id)
-        named = [lead for lead in leads if lead.name.casefold() == by.strip().casefold()]
-        if not named:
-            names = ", ".join(f'"{lead.name}"' for lead in leads) or "none yet"
-            fail(
-                f"{by.strip() or 'That'} is not a safeguarding lead of {alert.service_id} "
-                f"(its leads: {names}). Give one of their names, or add the lead first with "
-                "'covoice lead add'."
-            )
-        acknowledge(uow, alert_id, named[0].name, named[0].id, actor=current_actor(settings))
+        alert = acknowledge_as(uow, alert_id, by, current_actor(settings))
         uow.commit()
-    typer.echo(f"Alert {alert_id} acknowledged by {named[0].name}. No more notices go out for it.")
+        lead = alert.acknowledged_by
+    typer.echo(f"Alert {alert_id} acknowledged by {lead}. No more notices go out for it.")
 
 
 def delivery(notices: list[NoticeRow]) -> str:

@@ -82,6 +82,32 @@ def acknowledge(
     return alert
 
 
+def acknowledge_as(
+    uow: UnitOfWork, alert_id: int, lead_name: str, actor: str, now: datetime | None = None
+) -> SafeguardingAlert:
+    """Acknowledge an alert for the lead of its service with this name. The caller commits.
+
+    Raises:
+        AcknowledgementRefused: no such alert, or nobody of that name leads its
+            service (the message names who does).
+    """
+    alert = uow.alerts.get(alert_id)
+    if alert is None:
+        raise AcknowledgementRefused(
+            f"There is no safeguarding alert {alert_id}. See 'covoice alerts list'."
+        )
+    leads = uow.leads.for_service(alert.service_id)
+    named = [lead for lead in leads if lead.name.casefold() == lead_name.strip().casefold()]
+    if not named:
+        names = ", ".join(f'"{lead.name}"' for lead in leads) or "none yet"
+        raise AcknowledgementRefused(
+            f"{lead_name.strip() or 'That'} is not a safeguarding lead of {alert.service_id} "
+            f"(its leads: {names}). Give one of their names, or add the lead first with "
+            "'covoice lead add'."
+        )
+    return acknowledge(uow, alert_id, named[0].name, named[0].id, actor=actor, now=now)
+
+
 def acknowledge_from_chat(
     uow: UnitOfWork, alert_id: int, chat_id: int, now: datetime | None = None
 ) -> ChatAcknowledgement:

@@ -20,6 +20,10 @@ class LeadError(GovernanceError):
     """A lead cannot be added or removed as asked; the message says why."""
 
 
+# Telegram's user ids fit in 52 bits.
+MAX_TELEGRAM_ID = 2**52
+
+
 def add_lead(
     uow: UnitOfWork,
     actor: str,
@@ -64,9 +68,14 @@ def add_lead(
         try:
             chat_id = int(chat)
         except ValueError:
+            chat_id = 0
+        # A lead's own private chat, whose id is their user id: never a group (negative),
+        # where anyone in it could acknowledge in their name.
+        if not 0 < chat_id < MAX_TELEGRAM_ID:
             raise LeadError(
-                f"'{chat}' is not a Telegram chat id: it is a whole number, such as "
-                "123456789 (the lead can find theirs by messaging @userinfobot)."
+                f"'{chat}' is not a Telegram chat id: it is the lead's own user id, a whole "
+                "number such as 123456789 (they can find theirs by messaging @userinfobot). "
+                "A group chat cannot be a lead."
             ) from None
     if address and not EMAIL_PATTERN.fullmatch(address):
         raise LeadError(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import CursorResult, Result, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -22,6 +23,7 @@ from storage.models import (
     InboundMessage,
     Incident,
     Kiosk,
+    NoticeMedium,
     NoticeStatus,
     Person,
     Provider,
@@ -351,15 +353,51 @@ class NoticeRepository:
             )
         )
 
-    def due(self, now: datetime, limit: int) -> list[AlertNotice]:
-        """Pending notices whose time has come, oldest first."""
+    def due(self, now: datetime, media: Sequence[NoticeMedium], limit: int) -> list[AlertNotice]:
+        """Pending notices by these media whose time has come, oldest first."""
+        if not media:
+            return []
         return list(
             self.session.scalars(
                 select(AlertNotice)
-                .where(AlertNotice.status == NoticeStatus.pending, AlertNotice.due_at <= now)
+                .where(
+                    AlertNotice.status == NoticeStatus.pending,
+                    AlertNotice.due_at <= now,
+                    AlertNotice.medium.in_(media),
+                )
                 .order_by(AlertNotice.due_at, AlertNotice.id)
                 .limit(limit)
             )
+        )
+
+    def note_untried(self, medium: NoticeMedium, reason: str) -> None:
+        """Give waiting notices by ``medium`` that nobody has tried yet a reason."""
+        self.session.execute(
+            update(AlertNotice)
+            .where(
+                AlertNotice.status == NoticeStatus.pending,
+                AlertNotice.medium == medium,
+                AlertNotice.attempts == 0,
+                or_(AlertNotice.last_error.is_(None), AlertNotice.last_error != reason),
+            )
+            .values(last_error=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    def replace_pending(
+        self, alert_id: int, lead_id: int, medium: NoticeMedium, reason: str
+    ) -> None:
+        """Cancel the lead's notices of this alert by ``medium`` still waiting to go."""
+        self.session.execute(
+            update(AlertNotice)
+            .where(
+                AlertNotice.alert_id == alert_id,
+                AlertNotice.lead_id == lead_id,
+                AlertNotice.medium == medium,
+                AlertNotice.status == NoticeStatus.pending,
+            )
+            .values(status=NoticeStatus.cancelled, last_error=reason)
+            .execution_options(synchronize_session=False)
         )
 
     def claim(self, notice_id: int, now: datetime, until: datetime) -> bool:

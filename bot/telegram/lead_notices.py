@@ -51,15 +51,23 @@ async def answer_ack_button(store: UnitOfWorkFactory, data: str, chat_id: int) -
 
 
 class LeadNotices:
+    """The "I have seen this" button under a notice in a lead's own chat."""
+
     def __init__(self, store: UnitOfWorkFactory) -> None:
         self.store = store
 
     async def pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Acknowledge from the notice, and say in the chat what came of it."""
+        """Acknowledge from the notice, and say in the chat what came of it.
+
+        The press counts for the person who pressed, in their own chat with the
+        bot: a lead's chat id is their user id there.
+        """
         query = update.callback_query
         assert query is not None
         await query.answer()
-        said = await answer_ack_button(self.store, query.data or "", chat_id_of(update))
+        chat = update.effective_chat
+        presser = query.from_user.id if chat is not None and chat.type == chat.PRIVATE else 0
+        said = await answer_ack_button(self.store, query.data or "", presser)
         await drop_keyboard(query)
         try:
             await update.get_bot().send_message(chat_id_of(update), said)

@@ -23,7 +23,11 @@ from bot.telegram.lead_notices import answer_ack_button, telegram_sender
 from checkin.service import NewContact, ensure_contact
 from cli.main import app
 from cli.stack import free_port
-from governance.acknowledgement import acknowledge_from_chat
+from governance.acknowledgement import (
+    AcknowledgementRefused,
+    acknowledge_as,
+    acknowledge_from_chat,
+)
 from governance.alerts import undelivered_alerts
 from governance.leads import add_lead
 from storage.models import (
@@ -210,6 +214,69 @@ def test_a_button_press_from_a_chat_that_is_not_a_lead_is_refused(
     assert "not one CoVoice knows" in asyncio.run(answer_ack_button(unit_of_work, "ack:x", 1001))
 
 
+def test_only_a_lead_of_the_alerts_own_service_acknowledges_by_name(
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    with unit_of_work() as uow:
+        uow.services.add(Service(id="elm-court", provider_id="acme-care", name="Elm Court"))
+        uow.commit()
+    lead(unit_of_work, "Sam Patel", mail="sam@oak.example")
+    lead(unit_of_work, "Kim Elm", mail="kim@elm.example", service="elm-court")
+    alert_id = raise_alert(unit_of_work)
+    with unit_of_work() as uow, pytest.raises(AcknowledgementRefused, match='"Sam Patel"'):
+        acknowledge_as(uow, alert_id, "Kim Elm", "manager-ann")
+    with unit_of_work() as uow:
+        assert acknowledge_as(uow, alert_id, "sam patel", "manager-ann").acknowledged_by == (
+            "Sam Patel"
+        )
+        uow.commit()
+    assert alert_status(unit_of_work, alert_id) == AlertStatus.acknowledged
+
+
+def test_notices_this_notifier_cannot_send_never_hold_up_those_it_can(
+    unit_of_work: Callable[[], UnitOfWork], mailbox: Mailbox
+) -> None:
+    lead(unit_of_work, "Sam Patel", "1001", "sam@oak.example")
+    alerts = [raise_alert(unit_of_work) for _ in range(25)]
+    mailbox.start()
+    email_only = Notifier(unit_of_work, None, mailbox.mailer().send, ESCALATE)
+    now = utcnow()
+    assert tick(email_only, now) + tick(email_only, now) == len(alerts)
+    assert len(mailbox.inbox.messages) == len(alerts)
+    with unit_of_work() as uow:
+        telegram = [
+            n for a in alerts for n in uow.notices.for_alert(a) if n.medium.value == "telegram"
+        ]
+    assert {(n.status, n.last_error) for n in telegram} == {
+        (NoticeStatus.pending, "Telegram is not running (set TELEGRAM_BOT_TOKEN)")
+    }
+
+
+def test_a_long_outage_still_brings_the_lead_one_email_per_round_not_a_pile(
+    unit_of_work: Callable[[], UnitOfWork], mailbox: Mailbox
+) -> None:
+    lead(unit_of_work, "Sam Patel", mail="sam@oak.example")
+    alert_id = raise_alert(unit_of_work)
+    notifier = Notifier(unit_of_work, None, mailbox.mailer().send, ESCALATE)  # not started: down
+    start = utcnow()
+    for minutes in (0, 31, 62, 93):  # three escalation rounds while the server is down
+        tick(notifier, start + timedelta(minutes=minutes))
+    assert mailbox.inbox.messages == []
+    mailbox.start()
+    assert tick(notifier, start + timedelta(minutes=100)) == 1
+    assert tick(notifier, start + timedelta(minutes=101)) == 0
+    assert len(mailbox.inbox.messages) == 1
+    with unit_of_work() as uow:
+        notices = uow.notices.for_alert(alert_id)
+    assert [(n.round, n.status) for n in notices] == [
+        (0, NoticeStatus.cancelled),
+        (1, NoticeStatus.cancelled),
+        (2, NoticeStatus.cancelled),
+        (3, NoticeStatus.sent),
+    ]
+    assert notices[0].last_error == "replaced by round 2"
+
+
 def test_mail_server_down_then_back_delivers_the_notice_exactly_once(
     unit_of_work: Callable[[], UnitOfWork], mailbox: Mailbox
 ) -> None:
@@ -335,6 +402,8 @@ def test_a_lead_acknowledges_from_the_command_line_and_the_list_shows_who_was_to
         (["--service", "oak-house", "--name", "Sam"], "needs a way to be told"),
         (["--service", "oak-house", "--name", "Sam", "--email", "sam.oak"], "does not look like"),
         (["--service", "oak-house", "--name", "Sam", "--telegram-chat", "@sam"], "whole number"),
+        (["--service", "oak-house", "--name", "Sam", "--telegram-chat", "-1001234"], "group chat"),
+        (["--service", "oak-house", "--name", "Sam", "--telegram-chat", "9" * 30], "whole number"),
         (["--service", "oak-house", "--name", " ", "--email", "s@o.ex"], "Give the lead's name"),
     ],
 )
