@@ -158,7 +158,10 @@ class ChatService:
         words = await asyncio.to_thread(self._read, message.text)
         if words is None or words.disclosure is None:
             return False
-        await asyncio.to_thread(self._keep_disclosure, message, words)
+        try:
+            await asyncio.to_thread(self._keep_disclosure, message, words)
+        except IntegrityError:
+            pass  # the same voice note, delivered twice at once: the first keeps the alert
         self.alert_raised()
         return True
 
@@ -303,7 +306,8 @@ def _raise_alert(
     """One alert per message, in the transaction that keeps the message.
 
     The same words again within the hour (a transcript, then the person's yes
-    to it) are the same disclosure: the alert raised on them stands.
+    to it) are the same disclosure while its alert is open; once a lead has
+    acknowledged it, saying them again raises a new one.
     """
     assert words.disclosure is not None
     uow.session.flush()  # gives a new message its id

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, lock_timeout_seconds: float = 5.0, **kwargs: Any) -> Engine:
     """Create an engine whose waits for a lock are bounded by ``lock_timeout_seconds``.
 
-    SQLite also gets the settings that let two processes share it.
+    SQLite also gets the settings that let two processes share it. Errors never
+    carry the values of a statement: they are people's words.
     """
     millis = int(lock_timeout_seconds * 1000)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":

@@ -250,13 +250,14 @@ class AlertRepository:
     def same_words_since(
         self, contact_id: int, words: str, since: datetime
     ) -> SafeguardingAlert | None:
-        """An alert already raised on these very words from this contact."""
+        """An alert still open on these very words from this contact."""
         return self._session.scalar(
             select(SafeguardingAlert)
             .where(
                 SafeguardingAlert.contact_id == contact_id,
                 SafeguardingAlert.words == words,
                 SafeguardingAlert.raised_at >= since,
+                SafeguardingAlert.status.in_((AlertStatus.raised, AlertStatus.escalated)),
             )
             .limit(1)
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.rasa_client import RasaUnavailable
 from checkin.wording import BotWording
+from governance.acknowledgement import acknowledge
 from governance.alerts import alerts_listed
 from storage.models import AlertStatus, Conversation, Response, SafeguardingAlert
 from storage.unit_of_work import UnitOfWork
@@ -183,3 +184,21 @@ def test_the_notifier_is_woken_by_each_alert_and_only_by_alerts(
     assert woken == []
     handle(chat, message(DISCLOSURE, "m-d"))
     assert woken == [1]  # after the alert was in the store
+
+
+def test_the_same_words_after_the_alert_was_acknowledged_raise_a_new_one(
+    unit_of_work: Callable[[], UnitOfWork], wording: BotWording, action_rasa: ActionRasa
+) -> None:
+    chat = chat_service(action_rasa, unit_of_work, wording)
+    start_checkin(chat)
+    handle(chat, message(DISCLOSURE, "m-1"))
+    handle(chat, message(DISCLOSURE, "m-2"))  # said again while the alert is open
+    [first] = alerts(unit_of_work)
+    with unit_of_work() as uow:
+        acknowledge(uow, first.id, "Sam Patel", None)
+        uow.commit()
+    handle(chat, message(DISCLOSURE, "m-3"))
+    assert [alert.status for alert in alerts(unit_of_work)] == [
+        AlertStatus.acknowledged,
+        AlertStatus.raised,
+    ]
