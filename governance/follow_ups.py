@@ -270,6 +270,8 @@ def _watch(
         return
     if stored_utc(follow_up.sent_at) + resend_after > now:
         return
+    if not uow.incidents.mark_resent(follow_up.id, now):
+        return  # another app on the store is sending it again
     follow_up.resent_at = now
     if follow_up.contact_id is None:
         follow_up.status = FollowUpStatus.planned  # offered again at the next kiosk visit

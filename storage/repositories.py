@@ -577,6 +577,16 @@ class IncidentRepository:
             )
         )
 
+    def mark_resent(self, follow_up_id: int, at: datetime) -> bool:
+        """Note a follow-up as sent again, unless another watcher got there first."""
+        marked = self.session.execute(
+            update(FollowUp)
+            .where(FollowUp.id == follow_up_id, FollowUp.resent_at.is_(None))
+            .values(resent_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(marked)
+
     def follow_up_for(
         self, incident_id: int, person_id: int, audience: FollowUpAudience, contact_id: int
     ) -> FollowUp | None:
