@@ -21,6 +21,7 @@ from checkin.service import CheckinService, NewContact, ensure_contact, withdraw
 from cli.main import app
 from governance.follow_ups import FollowUpPlan, follow_up_plan, waiting_on_kiosk
 from governance.incidents import IncidentError, NewIncident, record_incident
+from governance.service_days import stored_utc
 from storage.models import (
     FollowUp,
     FollowUpStatus,
@@ -451,3 +452,29 @@ def _follow_up(unit_of_work: Callable[[], UnitOfWork], incident_id: int) -> Foll
     with unit_of_work() as uow:
         [follow_up] = uow.incidents.follow_ups(incident_id)
         return follow_up
+
+
+def test_times_are_read_on_the_services_own_clock_and_kept_in_utc(
+    env: dict[str, str], unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    contacts(unit_of_work, PERSON_TG)
+    result = runner.invoke(
+        app,
+        ["incident", "add", "--service", "oak-house", "--at", "2026-07-20 14:30"]
+        + ["--type", "fall", "--summary", "Slipped", "--person", "p-12", "--notifiable"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    told = runner.invoke(
+        app, ["incident", "candour", "1", "--told-person", "2026-07-20 15:00"], env=env
+    )
+    assert told.exit_code == 0, told.output
+    # London keeps summer time in July: an hour ahead of UTC.
+    with unit_of_work() as uow:
+        incident = uow.incidents.get(1)
+        assert incident is not None
+        assert stored_utc(incident.occurred_at) == datetime(
+            2026, 7, 20, 13, 30, tzinfo=timezone.utc
+        )
+    shown = runner.invoke(app, ["incident", "show", "1"], env=env).output
+    assert "person told:  2026-07-20 14:00 UTC" in shown
