@@ -19,6 +19,10 @@ DEMO_PROVIDER = ("demo-care", "Demo Care Ltd")
 DEMO_SERVICE = ("demo", "Demo House")
 
 
+# How often a running `covoice run` looks for alerts that have reached nobody.
+UNDELIVERED_EVERY_SECONDS = 60.0
+
+
 def chat(
     service: Annotated[str, typer.Option(help="Id of the service the person uses")],
     person: Annotated[
@@ -104,9 +108,14 @@ def run(
             f"  Telegram:                  {_telegram_state(settings)}\n"
             "Press Ctrl-C to stop."
         )
-        _warn_undelivered_alerts(settings)
+        warned: set[int] = set()
+        _warn_undelivered_alerts(settings, warned)
+        checked = time.monotonic()
         while all(process.popen.poll() is None for process in stack.processes):
             time.sleep(0.5)
+            if time.monotonic() - checked >= UNDELIVERED_EVERY_SECONDS:
+                _warn_undelivered_alerts(settings, warned)
+                checked = time.monotonic()
         stopped = [p for p in stack.processes if p.popen.poll() is not None]
         for process in stopped:
             typer.secho(
@@ -128,13 +137,14 @@ def run(
         typer.echo("Stopped.")
 
 
-def _warn_undelivered_alerts(settings: Settings) -> None:
-    """Name, loudly, the safeguarding alerts that have reached no lead."""
+def _warn_undelivered_alerts(settings: Settings, warned: set[int]) -> None:
+    """Name, loudly, the safeguarding alerts that have reached no lead, each once."""
     from cli.alert_commands import undelivered_warning
     from governance.alerts import undelivered_alerts
 
     with unit_of_work(settings)() as uow:
-        undelivered = undelivered_alerts(uow.session)
+        undelivered = [alert for alert in undelivered_alerts(uow.session) if alert.id not in warned]
+    warned.update(alert.id for alert in undelivered)
     if undelivered:
         typer.secho(undelivered_warning(undelivered), fg=typer.colors.RED, bold=True, err=True)
 

@@ -496,12 +496,19 @@ def test_covoice_run_names_alerts_that_reached_nobody(
     from tests.conftest import fixture_settings
 
     settings = fixture_settings(tmp_path, database_url=database_url)
-    _warn_undelivered_alerts(settings)
+    warned: set[int] = set()
+    _warn_undelivered_alerts(settings, warned)
     assert capsys.readouterr().err == ""
     alert_id = raise_alert(unit_of_work)
-    _warn_undelivered_alerts(settings)
+    _warn_undelivered_alerts(settings, warned)
     said = capsys.readouterr().err
     assert "reached NO ONE" in said and f"alert {alert_id} at oak-house" in said
+    _warn_undelivered_alerts(settings, warned)  # the next look, a minute later
+    assert capsys.readouterr().err == ""  # said once
+    later = raise_alert(unit_of_work)
+    _warn_undelivered_alerts(settings, warned)
+    said = capsys.readouterr().err
+    assert f"alert {later} at oak-house" in said and f"alert {alert_id} " not in said
 
 
 def test_a_wake_tells_the_lead_without_waiting_for_the_next_round(
