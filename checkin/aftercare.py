@@ -23,13 +23,20 @@ from storage.models import (
 )
 from storage.unit_of_work import UnitOfWork
 
-# Who answers for the person themselves; every other role answers as family.
-PERSON_ROLES = ("person", "staff_supported")
+# Who answers each kind of follow-up: the person (alone or with staff helping),
+# or family. An advocate is sent neither and so answers neither.
+AUDIENCE_ROLES = {
+    FollowUpAudience.person: ("person", "staff_supported"),
+    FollowUpAudience.family: ("family",),
+}
 
 
-def audience_of(respondent_role: str) -> FollowUpAudience:
-    """Whether someone answering in this role answers a person's or a family follow-up."""
-    return FollowUpAudience.person if respondent_role in PERSON_ROLES else FollowUpAudience.family
+def audience_of(respondent_role: str) -> FollowUpAudience | None:
+    """Which follow-up someone answering in this role answers, if any."""
+    for audience, roles in AUDIENCE_ROLES.items():
+        if respondent_role in roles:
+            return audience
+    return None
 
 
 def opened(uow: UnitOfWork, conversation: Conversation, now: datetime) -> None:
@@ -38,7 +45,9 @@ def opened(uow: UnitOfWork, conversation: Conversation, now: datetime) -> None:
     if follow_up is None:
         return
     follow_up.conversation_id = conversation.id
-    if follow_up.status in (FollowUpStatus.planned, FollowUpStatus.sent):
+    # On the kiosk, opening is the delivery; a Telegram one is sent once its send
+    # went (the watcher reads the send), which may still fail after this.
+    if follow_up.send_id is None and follow_up.status == FollowUpStatus.planned:
         follow_up.status = FollowUpStatus.sent
         follow_up.sent_at = follow_up.sent_at or now
 
@@ -89,11 +98,9 @@ def declined(uow: UnitOfWork, conversation: Conversation) -> None:
 
 
 def _follow_up(uow: UnitOfWork, conversation: Conversation) -> FollowUp | None:
-    if conversation.incident_id is None or conversation.contact_id is None:
+    audience = audience_of(conversation.respondent_role)
+    if conversation.incident_id is None or conversation.contact_id is None or audience is None:
         return None
     return uow.incidents.follow_up_for(
-        conversation.incident_id,
-        conversation.person_id,
-        audience_of(conversation.respondent_role),
-        conversation.contact_id,
+        conversation.incident_id, conversation.person_id, audience, conversation.contact_id
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.sending import QuietHours, SendError, schedule
-from checkin.aftercare import PERSON_ROLES, audience_of
+from checkin.aftercare import AUDIENCE_ROLES, audience_of
 from covoice.settings import Settings
 from governance.audit import record
 from governance.errors import GovernanceError
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 # Who the audit log says moved a follow-up on by itself.
 WATCHER = "covoice-follow-ups"
-AUDIENCE_ROLES = {FollowUpAudience.person: PERSON_ROLES, FollowUpAudience.family: ("family",)}
 
 
 class FollowUpError(GovernanceError):
@@ -204,9 +203,10 @@ def waiting_on_kiosk(
         The due kiosk follow-up for that person and audience, or None.
     """
     person = uow.people.by_ref(service_id, person_ref)
-    if person is None:
+    audience = audience_of(role)
+    if person is None or audience is None:
         return None
-    return uow.incidents.waiting_on_kiosk(person.id, audience_of(role), now)
+    return uow.incidents.waiting_on_kiosk(person.id, audience, now)
 
 
 def watch_follow_ups(

@@ -223,7 +223,8 @@ def test_answers_to_a_follow_up_are_linked_and_hearing_more_in_a_week_is_an_upda
     assert "Fixture hello, family" in family.shown[-1].easy_read
     with unit_of_work() as uow:
         [follow_up] = uow.incidents.follow_ups(incident_id)
-        assert follow_up.status == FollowUpStatus.sent and follow_up.conversation_id
+        # Linked; "sent" only once the watcher sees its send went.
+        assert follow_up.status == FollowUpStatus.planned and follow_up.conversation_id
     family.press("Yes, let's start")
     family.press("Yes")  # explained
     family.press("Yes")  # safe now
@@ -368,6 +369,33 @@ def test_an_unanswered_follow_up_is_sent_once_more_then_shown_as_not_reached(
     with unit_of_work() as uow:
         actions = [entry.action for entry in uow.audit.list_all()]
     assert actions[-1] == "incident.follow_up.not_reached"
+
+
+def test_a_follow_up_whose_message_never_went_is_not_reached_with_the_reason(
+    unit_of_work: Callable[[], UnitOfWork], plan: FollowUpPlan
+) -> None:
+    contacts(unit_of_work, PERSON_TG)
+    with unit_of_work() as uow:
+        new = NewIncident(
+            "oak-house",
+            datetime(2026, 11, 20, 14, 30),
+            "fall",
+            "Slipped",
+            ("p-12",),
+            False,
+            "person",
+        )
+        incident_id = record_incident(uow, "manager-ann", new, plan).id
+        [send] = uow.sends.list_all()
+        send.status, send.last_error = SendStatus.failed, "Forbidden: bot was blocked by the user"
+        uow.commit()
+    watcher = FollowUpWatcher(unit_of_work, plan, resend_after=timedelta(hours=48))
+    assert asyncio.run(watcher.tick(utcnow())) == 1
+    lost = _follow_up(unit_of_work, incident_id)
+    assert lost.status == FollowUpStatus.not_reached
+    assert lost.note == (
+        "the message could not be delivered (Forbidden: bot was blocked by the user)"
+    )
 
 
 def test_a_kiosk_follow_up_waits_for_the_person_and_is_offered_again_once(
