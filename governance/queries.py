@@ -56,6 +56,8 @@ def responses_between(
     services: Collection[str] | None = None,
     respondent_role: str | None = None,
     channel: str | None = None,
+    question_set_id: str | None = None,
+    answer_value: str | None = None,
     newest_first: bool = False,
     limit: int | None = None,
 ) -> list[ResponseRow]:
@@ -73,6 +75,8 @@ def responses_between(
         services: only these services, if given (a manager's own; may be empty).
         respondent_role: only answers given in this role, if given.
         channel: only answers that came by this channel, if given.
+        question_set_id: only answers to this question set, if given.
+        answer_value: only answers with this value (e.g. ``good``), if given.
         newest_first: the newest answers first instead of the oldest.
         limit: at most this many rows, if given.
 
@@ -104,6 +108,10 @@ def responses_between(
         query = query.where(Response.respondent_role == respondent_role)
     if channel:
         query = query.where(Response.channel == channel)
+    if question_set_id:
+        query = query.where(Response.question_set_id == question_set_id)
+    if answer_value:
+        query = query.where(Response.answer_value == answer_value)
     if limit is not None:
         query = query.limit(limit)
     if theme_id:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
 from governance.queries import ResponseRow
 
 CSS_PATH = "/dashboard/dashboard.css"
+# The page a link leads to is named as the current one (WCAG 1.3.1).
+CURRENT = ' aria-current="page"'
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class ResponseFilter:
     theme: str
     role: str
     channel: str
+    question_set: str
+    answer: str
     first: date
     last: date
 
@@ -44,6 +48,8 @@ class ResponseFilter:
             "theme": self.theme or None,
             "role": self.role or None,
             "channel": self.channel or None,
+            "question_set": self.question_set or None,
+            "answer": self.answer or None,
             "from": self.first.isoformat(),
             "to": self.last.isoformat(),
         }
@@ -55,12 +61,22 @@ class FilterChoices:
     themes: Sequence[tuple[str, str]]
     roles: Sequence[str]
     channels: Sequence[str]
+    question_sets: Sequence[str]
+    answers: Sequence[str]
 
 
 def _page(title: str, main: str, viewer: Viewer | None = None, csrf: str = "") -> str:
     account = ""
     if viewer is not None:
+        pages = [("Responses", "/dashboard/responses")]
+        if viewer.role == "admin":
+            pages.append(("Audit log", "/dashboard/audit"))
+        links = "".join(
+            f'<li><a href="{href}"{CURRENT if name == title else ""}>{name}</a></li>'
+            for name, href in pages
+        )
         account = (
+            f'<nav aria-label="Pages"><ul>{links}</ul></nav>'
             '<nav aria-label="Account"><p>Signed in as '
             f"<strong>{escape(viewer.username)}</strong> ({escape(viewer.role)})</p>"
             '<form method="post" action="/dashboard/logout">'
@@ -138,6 +154,13 @@ def _filter_form(raw: dict[str, str], choices: FilterChoices, problems: Sequence
         + _select("theme", "Theme", raw.get("theme", ""), choices.themes)
         + _select("role", "Who answered", raw.get("role", ""), [(r, r) for r in choices.roles])
         + _select("channel", "Channel", raw.get("channel", ""), [(c, c) for c in choices.channels])
+        + _select(
+            "question_set",
+            "Question set",
+            raw.get("question_set", ""),
+            [(q, q) for q in choices.question_sets],
+        )
+        + _select("answer", "Answer", raw.get("answer", ""), [(a, a) for a in choices.answers])
         + '<p><label for="from">From (day)</label>'
         f'<input id="from" name="from" type="date" value="{escape(raw.get("from", ""))}"></p>'
         '<p><label for="to">To (day)</label>'
@@ -204,3 +227,45 @@ def _table(
         '<table><caption id="caption">Responses</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    action: str
+    reason: str | None
+    detail: dict[str, object]
+
+
+def audit_page(viewer: Viewer, csrf: str, lines: Sequence[AuditLine], limit: int) -> str:
+    """The newest audit entries; entries are only ever added, so the page only reads."""
+    if not lines:
+        table = '<p role="status" id="summary">The audit log is empty.</p>'
+    else:
+        rows = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{escape(cell)}</td>"
+                for cell in (
+                    f"{line.at:%Y-%m-%d %H:%M:%S}",
+                    line.actor,
+                    line.action,
+                    "; ".join(f"{key}: {value}" for key, value in line.detail.items()),
+                    line.reason or "",
+                )
+            )
+            + "</tr>"
+            for line in lines
+        )
+        head = "".join(
+            f'<th scope="col">{h}</th>' for h in ("When (UTC)", "Who", "What", "Detail", "Why")
+        )
+        table = (
+            f'<p role="status" id="summary">The newest {len(lines)} entries '
+            f"(at most {limit}); all of them with: covoice audit list.</p>"
+            '<div class="table-wrap" role="region" aria-labelledby="caption" tabindex="0">'
+            '<table><caption id="caption">Audit log</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+    return _page("Audit log", f"<h1>Audit log</h1>{table}", viewer, csrf)

@@ -15,16 +15,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.dashboard.pages import (
+    AuditLine,
     FilterChoices,
     ResponseFilter,
     Viewer,
+    audit_page,
     login_page,
     message_page,
     responses_page,
@@ -38,14 +42,17 @@ from governance.errors import GovernanceError
 from governance.pseudonym_key import checked_pseudonym_secret
 from governance.pseudonyms import pseudonym
 from governance.queries import responses_between
+from governance.service_days import stored_utc
+from storage.models import AuditEntry, Service
 from storage.models import Response as StoredResponse
-from storage.models import Service
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "dashboard_web"
 SESSION_COOKIE = "covoice_dashboard"
 LOGIN_CSRF_COOKIE = "covoice_dashboard_login"
 MAX_ROWS = 500
+FILTER_KEYS = ("service", "theme", "role", "channel", "question_set", "answer", "from", "to")
+AUDIT_ROWS = 200
 DEFAULT_DAYS = 30
 # Nothing but the app's own style sheet: no script at all, forms post only here.
 PAGE_HEADERS = {
@@ -210,10 +217,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
         if signed is None:
             return to_login()
         viewer, csrf = signed.viewer, signed.session.csrf
-        raw = {
-            key: request.query_params.get(key, "").strip()[:64]
-            for key in ("service", "theme", "role", "channel", "from", "to")
-        }
+        raw = {key: request.query_params.get(key, "").strip()[:64] for key in FILTER_KEYS}
         with store(request)() as uow:
             choices = _choices(uow, parts.taxonomy, viewer)
             visible = {service for service, _ in choices.services}
@@ -243,6 +247,36 @@ def dashboard_router(settings: Settings) -> APIRouter:
             uow.commit()
         return html(page)
 
+    @router.get("/audit")
+    def audit_log(request: Request) -> Response:
+        """Show admins the newest entries of the audit log; others are refused."""
+        signed = signed_in(request)
+        if signed is None:
+            return to_login()
+        viewer, csrf = signed.viewer, signed.session.csrf
+        if viewer.role != "admin":
+            return html(
+                message_page(
+                    "Not for your role",
+                    "Only an administrator can read the audit log. Ask one if you need to "
+                    "know who saw what.",
+                    viewer,
+                    csrf,
+                ),
+                403,
+            )
+        with store(request)() as uow:
+            entries = uow.session.scalars(
+                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_ROWS)
+            )
+            lines = [
+                AuditLine(stored_utc(e.at), e.actor, e.action, e.reason, dict(e.detail))
+                for e in entries
+            ]
+            audit.record(uow, _actor(viewer), "dashboard.audit.view", {"rows": len(lines)})
+            uow.commit()
+        return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
+
     return router
 
 
@@ -264,6 +298,8 @@ def _responses(
         services=viewer.services,
         respondent_role=shown.role or None,
         channel=shown.channel or None,
+        question_set_id=shown.question_set or None,
+        answer_value=shown.answer or None,
         newest_first=True,
         limit=MAX_ROWS + 1,
     )
@@ -298,9 +334,20 @@ def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> FilterChoic
     if viewer.services is not None:
         query = query.where(Service.id.in_(viewer.services))
     services = [(service_id, name) for service_id, name in uow.session.execute(query)]
-    channels = sorted(uow.session.scalars(select(StoredResponse.channel).distinct()))
     themes = sorted(((t.id, t.label) for t in taxonomy.themes.values()), key=lambda t: t[1])
-    return FilterChoices(services, themes, taxonomy.respondent_roles, channels)
+    return FilterChoices(
+        services,
+        themes,
+        taxonomy.respondent_roles,
+        _stored(uow, StoredResponse.channel),
+        _stored(uow, StoredResponse.question_set_id),
+        _stored(uow, StoredResponse.answer_value),
+    )
+
+
+def _stored(uow: UnitOfWork, column: InstrumentedAttribute[Any]) -> list[str]:
+    """The values a column holds, for a filter's choices."""
+    return sorted(value for value in uow.session.scalars(select(column).distinct()) if value)
 
 
 def _parse(raw: dict[str, str], choices: FilterChoices) -> tuple[ResponseFilter | None, list[str]]:
@@ -316,6 +363,13 @@ def _parse(raw: dict[str, str], choices: FilterChoices) -> tuple[ResponseFilter 
         problems.append(
             f"No responses came by a channel called '{raw['channel']}'. Choose one from the list."
         )
+    if raw["question_set"] and raw["question_set"] not in choices.question_sets:
+        problems.append(
+            f"No responses answer a question set called '{raw['question_set']}'. "
+            "Choose one from the list."
+        )
+    if raw["answer"] and raw["answer"] not in choices.answers:
+        problems.append(f"No response has the answer '{raw['answer']}'. Choose one from the list.")
     today = date.today()
     last = _day(raw["to"], "To", problems) or today
     first = _day(raw["from"], "From", problems) or last - timedelta(days=DEFAULT_DAYS)
@@ -324,7 +378,14 @@ def _parse(raw: dict[str, str], choices: FilterChoices) -> tuple[ResponseFilter 
     if problems:
         return None, problems
     return ResponseFilter(
-        raw["service"], raw["theme"], raw["role"], raw["channel"], first, last
+        raw["service"],
+        raw["theme"],
+        raw["role"],
+        raw["channel"],
+        raw["question_set"],
+        raw["answer"],
+        first,
+        last,
     ), []
 
 

@@ -146,3 +146,14 @@ def test_signing_in_and_filtering_by_keyboard_alone_on_pages_that_pass_axe(
     _tab_to(page, page.get_by_role("button", name="Sign out"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_the_admins_audit_log_page_passes_axe(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/dashboard/login")
+    page.get_by_label("Username").fill("ada-admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("dashboard.login")
+    _no_axe_violations(page, "audit log")

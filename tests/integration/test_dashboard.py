@@ -156,6 +156,10 @@ def test_the_responses_filter_by_service_theme_role_channel_and_days(client: Tes
     assert "No responses" in by_role
     by_channel = client.get("/dashboard/responses", params=MARCH | {"channel": "term"}).text
     assert "3 responses" in by_channel
+    by_set = client.get("/dashboard/responses", params=MARCH | {"question_set": "checkin"}).text
+    assert "3 responses" in by_set
+    by_answer = client.get("/dashboard/responses", params=MARCH | {"answer": "good"}).text
+    assert "1 response " in by_answer and "feel_safe" in by_answer
     april = client.get("/dashboard/responses", params={"from": "2026-04-01", "to": "2026-04-30"})
     assert "No responses" in april.text
 
@@ -166,6 +170,8 @@ def test_the_responses_filter_by_service_theme_role_channel_and_days(client: Tes
         ({"theme": "weather"}, "There is no theme &#x27;weather&#x27;"),
         ({"role": "cat"}, "is not a way of answering"),
         ({"channel": "fax"}, "No responses came by a channel called"),
+        ({"question_set": "quiz"}, "No responses answer a question set called"),
+        ({"answer": "maybe"}, "No response has the answer"),
         ({"from": "31/03/2026"}, "must be a day written YYYY-MM-DD"),
         ({"from": "2026-04-02", "to": "2026-04-01"}, "after the &#x27;To&#x27; day"),
         ({"service": "no-such-place"}, "There is no service"),
@@ -219,15 +225,16 @@ ROUTES = [
     ("GET", "/dashboard/responses"),
     ("GET", "/dashboard/responses?service=oak-house"),
     ("GET", "/dashboard/responses?service=elm-lodge"),
+    ("GET", "/dashboard/audit"),
     ("POST", "/dashboard/logout"),
 ]
 EXPECTED = {
     # visitor: statuses in the order of ROUTES
-    "anonymous": (200, 303, 200, 303, 303, 303, 303),
-    "ada-admin": (303, 303, 200, 200, 200, 200, 303),
-    "mo-oak": (303, 303, 200, 200, 200, 404, 303),
-    "bea-elm": (303, 303, 200, 200, 404, 200, 303),
-    "vic-viewer": (303, 303, 200, 200, 200, 200, 303),
+    "anonymous": (200, 303, 200, 303, 303, 303, 303, 303),
+    "ada-admin": (303, 303, 200, 200, 200, 200, 200, 303),
+    "mo-oak": (303, 303, 200, 200, 200, 404, 403, 303),
+    "bea-elm": (303, 303, 200, 200, 404, 200, 403, 303),
+    "vic-viewer": (303, 303, 200, 200, 200, 200, 403, 303),
 }
 NEVER_SEEN = {
     "anonymous": ("maria-oak", "bob-elm", OAK_WORDS, ELM_WORDS),
@@ -257,3 +264,20 @@ def test_every_route_answers_each_role_as_it_should(client: TestClient, visitor:
         for words in NEVER_SEEN[visitor]:
             assert words not in answer.text, (visitor, path, words)
     assert tuple(statuses) == EXPECTED[visitor]
+
+
+def test_an_admin_reads_the_audit_log_and_that_reading_is_audited_too(
+    client: TestClient, unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    sign_in(client, "mo-oak")
+    client.get("/dashboard/responses", params=MARCH)
+    refused = client.get("/dashboard/audit")
+    assert refused.status_code == 403 and "Only an administrator" in refused.text
+    sign_in(client, "ada-admin")
+    page = client.get("/dashboard/audit")
+    assert page.status_code == 200
+    assert "dashboard:mo-oak" in page.text and "dashboard.responses.view" in page.text
+    assert 'aria-current="page">Audit log' in page.text
+    assert [entry.actor for entry in audit(unit_of_work, "dashboard.audit.view")] == [
+        "dashboard:ada-admin"
+    ]
