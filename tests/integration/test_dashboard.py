@@ -14,6 +14,7 @@ from httpx import Response
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.dashboard.routes import secure_cookies
 from cli.stack import free_port
 from covoice.settings import Settings
 from governance.dashboard_users import disable_user, set_password
@@ -281,3 +282,30 @@ def test_an_admin_reads_the_audit_log_and_that_reading_is_audited_too(
     assert [entry.actor for entry in audit(unit_of_work, "dashboard.audit.view")] == [
         "dashboard:ada-admin"
     ]
+
+
+def test_the_cookie_is_secure_when_the_app_is_reached_by_https(
+    tmp_path: Path, database_url: str, unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    settings = fixture_settings(
+        tmp_path,
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        public_url="https://covoice.example.org",
+    )
+    with unit_of_work() as uow:
+        seed_dashboard(uow)
+        uow.commit()
+    app = create_app(settings)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        signed = sign_in(client, "ada-admin")
+        assert signed.status_code == 303 and "Secure" in signed.headers["set-cookie"]
+        assert client.get("/dashboard/responses", params=MARCH).status_code == 200
+
+
+def test_only_plain_http_on_this_computer_drops_the_secure_flag(tmp_path: Path) -> None:
+    def secure(url: str) -> bool:
+        return secure_cookies(fixture_settings(tmp_path, public_url=url))
+
+    assert not secure("http://127.0.0.1:8000") and not secure("http://localhost:8000")
+    assert secure("https://127.0.0.1:8443") and secure("http://covoice.lan:8000")
