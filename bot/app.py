@@ -26,6 +26,7 @@ from bot.alerting import Notifier
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
+from bot.dashboard.routes import dashboard_router
 from bot.follow_up_watch import FollowUpWatcher
 from bot.kiosk.routes import KioskParts, kiosk_router
 from bot.kiosk.sessions import KioskSessions
@@ -312,6 +313,7 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         return ChatResponse(replies=replies)
 
     app.include_router(kiosk_router())
+    app.include_router(dashboard_router(settings))
 
     @app.get("/health")
     async def health() -> dict[str, object]:

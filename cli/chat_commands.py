@@ -102,6 +102,8 @@ def run(
             f"  Chat in another terminal:  .venv/bin/covoice chat --service {DEMO_SERVICE[0]}\n"
             + (f"  Demo kiosk (tablet page):  {kiosk}\n" if kiosk else "")
             + f"  App and its API:           {settings.app_url}/docs\n"
+            f"  Dashboard:                 {settings.app_url}/dashboard/ "
+            "(add a user first: covoice user add --username NAME --role admin)\n"
             f"  Rasa server:               {settings.rasa_url}\n"
             f"  Logs:                      {settings.data_dir / 'logs'}\n"
             f"  Speech:                    {voice_in_use(settings)}\n"

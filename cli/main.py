@@ -18,6 +18,7 @@ from cli import (
     store_commands,
     tag_commands,
     telegram_commands,
+    user_commands,
 )
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.add_typer(incident_commands.incident_app, name="incident")
 app.add_typer(speech_commands.speech_app, name="speech")
 app.add_typer(kiosk_commands.kiosk_app, name="kiosk")
 app.add_typer(kiosk_commands.person_app, name="person")
+app.add_typer(user_commands.user_app, name="user")
 
 
 def main() -> None:

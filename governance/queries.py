@@ -6,6 +6,7 @@ leaves withdrawn check-ins out through the one rule in ``withdrawal``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -53,6 +54,14 @@ def responses_between(
     last_day: date,
     service_id: str | None = None,
     theme_id: str | None = None,
+    *,
+    services: Collection[str] | None = None,
+    respondent_role: str | None = None,
+    channel: str | None = None,
+    question_set_id: str | None = None,
+    answer_value: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
 ) -> list[ResponseRow]:
     """Answers stored from the start of ``first_day`` to the end of ``last_day``.
 
@@ -65,6 +74,13 @@ def responses_between(
         last_day: the last day to include.
         service_id: only this service, if given.
         theme_id: only answers with this theme, from the question or from the words.
+        services: only these services, if given (a manager's own; may be empty).
+        respondent_role: only answers given in this role, if given.
+        channel: only answers that came by this channel, if given.
+        question_set_id: only answers to this question set, if given.
+        answer_value: only answers with this value (e.g. ``good``), if given.
+        newest_first: the newest answers first instead of the oldest.
+        limit: at most this many rows, if given.
 
     Returns:
         Rows in the order the answers were stored; ``created_at`` is in UTC.
@@ -81,10 +97,25 @@ def responses_between(
             on_service_days(session, Response.created_at, Service.time_zone, first_day, last_day)
         )
         .where(usable_conversation())
-        .order_by(Response.created_at, Response.id)
     )
+    if newest_first:
+        query = query.order_by(Response.created_at.desc(), Response.id.desc())
+    else:
+        query = query.order_by(Response.created_at, Response.id)
     if service_id:
         query = query.where(Response.service_id == service_id)
+    if services is not None:
+        query = query.where(Response.service_id.in_(list(services)))
+    if respondent_role:
+        query = query.where(Response.respondent_role == respondent_role)
+    if channel:
+        query = query.where(Response.channel == channel)
+    if question_set_id:
+        query = query.where(Response.question_set_id == question_set_id)
+    if answer_value:
+        query = query.where(Response.answer_value == answer_value)
+    if limit is not None:
+        query = query.limit(limit)
     if theme_id:
         query = query.where(
             Response.id.in_(

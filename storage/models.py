@@ -639,3 +639,24 @@ class UpdateOwed(Base):
     given_at: Mapped[datetime | None]
     given_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class DashboardRole(str, enum.Enum):
+    admin = "admin"
+    manager = "manager"
+    viewer = "viewer"
+
+
+class DashboardUser(Base):
+    """Someone who signs in to the web dashboard; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "dashboard_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[DashboardRole] = mapped_column(Enum(DashboardRole, native_enum=False, length=16))
+    # The services a manager may see; admins and viewers see every service.
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

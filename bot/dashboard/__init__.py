@@ -1,0 +1,1 @@
+"""The manager's web dashboard, served by the app under /dashboard/."""
