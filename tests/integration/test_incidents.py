@@ -301,15 +301,7 @@ def test_a_no_thank_you_to_a_follow_up_marks_it_refused(
 ) -> None:
     contacts(unit_of_work, PERSON_TG)
     with unit_of_work() as uow:
-        new = NewIncident(
-            "oak-house",
-            datetime(2026, 11, 20, 14, 30),
-            "fall",
-            "Slipped",
-            ("p-12",),
-            False,
-            "person",
-        )
+        new = _fall_followed_up_with_the_person()
         incident_id = record_incident(uow, "manager-ann", new, plan).id
         uow.commit()
     person = Chat(service, PERSON_TG.sender_id)
@@ -332,15 +324,7 @@ def test_an_unanswered_follow_up_is_sent_once_more_then_shown_as_not_reached(
 ) -> None:
     contacts(unit_of_work, PERSON_TG)
     with unit_of_work() as uow:
-        new = NewIncident(
-            "oak-house",
-            datetime(2026, 11, 20, 14, 30),
-            "fall",
-            "Slipped",
-            ("p-12",),
-            False,
-            "person",
-        )
+        new = _fall_followed_up_with_the_person()
         incident_id = record_incident(uow, "manager-ann", new, plan).id
         [send] = uow.sends.list_all()
         send.status, send.sent_at = SendStatus.sent, utcnow()  # the dispatcher delivered it
@@ -376,15 +360,7 @@ def test_a_follow_up_whose_message_never_went_is_not_reached_with_the_reason(
 ) -> None:
     contacts(unit_of_work, PERSON_TG)
     with unit_of_work() as uow:
-        new = NewIncident(
-            "oak-house",
-            datetime(2026, 11, 20, 14, 30),
-            "fall",
-            "Slipped",
-            ("p-12",),
-            False,
-            "person",
-        )
+        new = _fall_followed_up_with_the_person()
         incident_id = record_incident(uow, "manager-ann", new, plan).id
         [send] = uow.sends.list_all()
         send.status, send.last_error = SendStatus.failed, "Forbidden: bot was blocked by the user"
@@ -474,6 +450,12 @@ def test_an_incident_for_an_unknown_person_is_refused_by_the_service_function(
             NewIncident("oak-house", datetime(2026, 11, 20), "fall", "Slipped", ("ghost",)),
             plan,
         )
+
+
+def _fall_followed_up_with_the_person() -> NewIncident:
+    return NewIncident(
+        "oak-house", datetime(2026, 11, 20, 14, 30), "fall", "Slipped", ("p-12",), False, "person"
+    )
 
 
 def _follow_up(unit_of_work: Callable[[], UnitOfWork], incident_id: int) -> FollowUp:
