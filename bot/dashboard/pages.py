@@ -13,22 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 
+from bot.dashboard.layout import Viewer, page, problems_box, select
 from governance.queries import ResponseRow
-
-CSS_PATH = "/dashboard/dashboard.css"
-# The page a link leads to is named as the current one (WCAG 1.3.1).
-CURRENT = ' aria-current="page"'
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is signed in, as the pages need them."""
-
-    id: int
-    username: str
-    role: str
-    # None: every service.
-    services: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -65,41 +51,12 @@ class FilterChoices:
     answers: Sequence[str]
 
 
-def _page(title: str, main: str, viewer: Viewer | None = None, csrf: str = "") -> str:
-    account = ""
-    if viewer is not None:
-        pages = [("Responses", "/dashboard/responses")]
-        if viewer.role == "admin":
-            pages.append(("Audit log", "/dashboard/audit"))
-        links = "".join(
-            f'<li><a href="{href}"{CURRENT if name == title else ""}>{name}</a></li>'
-            for name, href in pages
-        )
-        account = (
-            f'<nav aria-label="Pages"><ul>{links}</ul></nav>'
-            '<nav aria-label="Account"><p>Signed in as '
-            f"<strong>{escape(viewer.username)}</strong> ({escape(viewer.role)})</p>"
-            '<form method="post" action="/dashboard/logout">'
-            f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
-            '<button type="submit">Sign out</button></form></nav>'
-        )
-    return (
-        '<!doctype html>\n<html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} – CoVoice dashboard</title>"
-        f'<link rel="stylesheet" href="{CSS_PATH}"></head><body>'
-        '<a class="skip" href="#main">Skip to main content</a>'
-        f'<header><p class="brand">CoVoice dashboard</p>{account}</header>'
-        f'<main id="main" tabindex="-1">{main}</main></body></html>'
-    )
-
-
 def login_page(csrf: str, message: str = "", username: str = "") -> str:
     problem = (
         f'<p class="problem" role="alert" id="problem">{escape(message)}</p>' if message else ""
     )
     described = ' aria-describedby="problem"' if message else ""
-    return _page(
+    return page(
         "Sign in",
         "<h1>Sign in</h1>"
         f"{problem}"
@@ -116,51 +73,23 @@ def login_page(csrf: str, message: str = "", username: str = "") -> str:
     )
 
 
-def message_page(title: str, message: str, viewer: Viewer | None = None, csrf: str = "") -> str:
-    link = (
-        '<p><a href="/dashboard/responses">Back to the responses</a></p>'
-        if viewer is not None
-        else '<p><a href="/dashboard/login">Sign in</a></p>'
-    )
-    return _page(title, f"<h1>{escape(title)}</h1><p>{escape(message)}</p>{link}", viewer, csrf)
-
-
-def _select(name: str, label: str, chosen: str, options: Sequence[tuple[str, str]]) -> str:
-    items = ['<option value="">All</option>'] + [
-        f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
-        f"{escape(text)}</option>"
-        for value, text in options
-    ]
-    return (
-        f'<p><label for="{name}">{escape(label)}</label>'
-        f'<select id="{name}" name="{name}">{"".join(items)}</select></p>'
-    )
-
-
 def _filter_form(raw: dict[str, str], choices: FilterChoices, problems: Sequence[str]) -> str:
     described = ' aria-describedby="problems"' if problems else ""
-    listed = "".join(f"<li>{escape(problem)}</li>" for problem in problems)
-    problem_box = (
-        '<div class="problem" role="alert" id="problems"><p>The filter could not be used:</p>'
-        f"<ul>{listed}</ul></div>"
-        if problems
-        else ""
-    )
     return (
-        f"{problem_box}"
-        f'<form method="get" action="/dashboard/responses" class="filters"{described}>'
+        problems_box(problems, "The filter could not be used:")
+        + f'<form method="get" action="/dashboard/responses" class="filters"{described}>'
         "<fieldset><legend>Filter the responses</legend>"
-        + _select("service", "Service", raw.get("service", ""), choices.services)
-        + _select("theme", "Theme", raw.get("theme", ""), choices.themes)
-        + _select("role", "Who answered", raw.get("role", ""), [(r, r) for r in choices.roles])
-        + _select("channel", "Channel", raw.get("channel", ""), [(c, c) for c in choices.channels])
-        + _select(
+        + select("service", "Service", raw.get("service", ""), choices.services)
+        + select("theme", "Theme", raw.get("theme", ""), choices.themes)
+        + select("role", "Who answered", raw.get("role", ""), [(r, r) for r in choices.roles])
+        + select("channel", "Channel", raw.get("channel", ""), [(c, c) for c in choices.channels])
+        + select(
             "question_set",
             "Question set",
             raw.get("question_set", ""),
             [(q, q) for q in choices.question_sets],
         )
-        + _select("answer", "Answer", raw.get("answer", ""), [(a, a) for a in choices.answers])
+        + select("answer", "Answer", raw.get("answer", ""), [(a, a) for a in choices.answers])
         + '<p><label for="from">From (day)</label>'
         f'<input id="from" name="from" type="date" value="{escape(raw.get("from", ""))}"></p>'
         '<p><label for="to">To (day)</label>'
@@ -184,7 +113,7 @@ def responses_page(
     main = "<h1>Responses</h1>" + _filter_form(raw, choices, problems)
     if rows is not None and shown is not None:
         main += _table(rows, person or {}, show_words, more, shown)
-    return _page("Responses", main, viewer, csrf)
+    return page("Responses", main, viewer, csrf)
 
 
 def _table(
@@ -268,4 +197,4 @@ def audit_page(viewer: Viewer, csrf: str, lines: Sequence[AuditLine], limit: int
             '<table><caption id="caption">Audit log</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
         )
-    return _page("Audit log", f"<h1>Audit log</h1>{table}", viewer, csrf)
+    return page("Audit log", f"<h1>Audit log</h1>{table}", viewer, csrf)

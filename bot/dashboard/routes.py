@@ -12,32 +12,41 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.dashboard.access import (
+    PAGE_HEADERS,
+    SESSION_COOKIE,
+    Dashboard,
+    actor,
+    actor_name,
+    html,
+    not_for_role,
+    read_form,
+    to_login,
+)
+from bot.dashboard.layout import Viewer, message_page
 from bot.dashboard.pages import (
     AuditLine,
     FilterChoices,
     ResponseFilter,
-    Viewer,
     audit_page,
     login_page,
-    message_page,
     responses_page,
 )
-from bot.dashboard.sessions import DashboardSession, DashboardSessions, LoginThrottle
+from bot.dashboard.sessions import DashboardSessions, LoginThrottle
 from covoice.settings import Settings
-from covoice.taxonomy import Taxonomy, load_taxonomy
+from covoice.taxonomy import Taxonomy
 from governance import audit
-from governance.dashboard_users import active_user, check_login
+from governance.dashboard_users import check_login
 from governance.errors import GovernanceError
 from governance.pseudonym_key import checked_pseudonym_secret
 from governance.pseudonyms import pseudonym
@@ -48,20 +57,11 @@ from storage.models import Response as StoredResponse
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "dashboard_web"
-SESSION_COOKIE = "covoice_dashboard"
 LOGIN_CSRF_COOKIE = "covoice_dashboard_login"
 MAX_ROWS = 500
 FILTER_KEYS = ("service", "theme", "role", "channel", "question_set", "answer", "from", "to")
 AUDIT_ROWS = 200
 DEFAULT_DAYS = 30
-# Nothing but the app's own style sheet: no script at all, forms post only here.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
 TRY_LATER = (
     "There have been too many sign-in attempts. Please wait 15 minutes and try again, "
     "or ask a CoVoice administrator to help."
@@ -77,59 +77,13 @@ def secure_cookies(settings: Settings) -> bool:
     return not (address.scheme == "http" and address.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
-@dataclass
-class Signed:
-    viewer: Viewer
-    session: DashboardSession
-
-
-@dataclass
-class DashboardParts:
-    settings: Settings
-    sessions: DashboardSessions
-    throttle: LoginThrottle
-    secure: bool
-    _taxonomy: Taxonomy | None = None
-
-    @property
-    def taxonomy(self) -> Taxonomy:
-        if self._taxonomy is None:
-            self._taxonomy = load_taxonomy(self.settings.taxonomy_path)
-        return self._taxonomy
-
-
 def dashboard_router(settings: Settings) -> APIRouter:
     """The dashboard's pages; the store is the app's."""
-    parts = DashboardParts(
+    parts = Dashboard(
         settings, DashboardSessions(), LoginThrottle(), secure=secure_cookies(settings)
     )
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
-
-    def store(request: Request) -> UnitOfWorkFactory:
-        factory: UnitOfWorkFactory = request.app.state.parts.store
-        return factory
-
-    def html(body: str, status: int = 200) -> HTMLResponse:
-        return HTMLResponse(body, status, headers=PAGE_HEADERS)
-
-    def to_login() -> RedirectResponse:
-        response = RedirectResponse("/dashboard/login", 303, headers=PAGE_HEADERS)
-        response.delete_cookie(SESSION_COOKIE, path="/dashboard")
-        return response
-
-    def signed_in(request: Request) -> Signed | None:
-        """The session's user, read from the store each time; None ends the session."""
-        token = request.cookies.get(SESSION_COOKIE)
-        session = parts.sessions.find(token)
-        if session is None:
-            return None
-        with store(request)() as uow:
-            user = active_user(uow, session.user_id)
-            if user is None or not parts.sessions.still_valid_for(session, user.password_hash):
-                parts.sessions.end(token)
-                return None
-            services = None if user.role.value != "manager" else tuple(user.services)
-            return Signed(Viewer(user.id, user.username, user.role.value, services), session)
+    store, signed_in = parts.store, parts.signed_in
 
     @router.get("")
     @router.get("/")
@@ -153,7 +107,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
     @router.post("/login")
     async def login(request: Request) -> Response:
         """Check the CSRF token, the rate limit, then the password; open a session."""
-        form = await _form(request)
+        form = await read_form(request)
         username = form.get("username", "")[:64]
         cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not cookie or not secrets.compare_digest(cookie, form.get("csrf", "")):
@@ -188,11 +142,11 @@ def dashboard_router(settings: Settings) -> APIRouter:
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         """End the session; a form without the session's CSRF token is refused."""
-        form = await _form(request)
+        form = await read_form(request)
         signed = await asyncio.to_thread(signed_in, request)
         if signed is None:
             return to_login()
-        if not secrets.compare_digest(signed.session.csrf, form.get("csrf", "")):
+        if not signed.form_is_genuine(form):
             return html(
                 message_page(
                     "Not signed out",
@@ -206,7 +160,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
         token = request.cookies.get(SESSION_COOKIE)
         parts.sessions.end(token)
         with store(request)() as uow:
-            audit.record(uow, _actor(signed.viewer), "dashboard.logout", {})
+            audit.record(uow, actor(signed.viewer), "dashboard.logout", {})
             uow.commit()
         return to_login()
 
@@ -224,7 +178,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             if raw["service"] and raw["service"] not in visible:
                 # The same answer whether the service is someone else's or does not exist.
                 audit.record(
-                    uow, _actor(viewer), "dashboard.responses.refused", {"service": raw["service"]}
+                    uow, actor(viewer), "dashboard.responses.refused", {"service": raw["service"]}
                 )
                 uow.commit()
                 return html(
@@ -255,16 +209,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             return to_login()
         viewer, csrf = signed.viewer, signed.session.csrf
         if viewer.role != "admin":
-            return html(
-                message_page(
-                    "Not for your role",
-                    "Only an administrator can read the audit log. Ask one if you need to "
-                    "know who saw what.",
-                    viewer,
-                    csrf,
-                ),
-                403,
-            )
+            return not_for_role(signed, "read the audit log")
         with store(request)() as uow:
             entries = uow.session.scalars(
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_ROWS)
@@ -273,7 +218,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
                 AuditLine(stored_utc(e.at), e.actor, e.action, e.reason, dict(e.detail))
                 for e in entries
             ]
-            audit.record(uow, _actor(viewer), "dashboard.audit.view", {"rows": len(lines)})
+            audit.record(uow, actor(viewer), "dashboard.audit.view", {"rows": len(lines)})
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
@@ -310,14 +255,14 @@ def _responses(
     if reveal:
         person = {(row.service_id, row.person_ref): row.person_ref for row in rows}
     else:
-        secret = checked_pseudonym_secret(uow, settings, _actor(viewer))
+        secret = checked_pseudonym_secret(uow, settings, actor(viewer))
         person = {
             (row.service_id, row.person_ref): pseudonym(secret, row.service_id, row.person_ref)
             for row in rows
         }
     audit.record(
         uow,
-        _actor(viewer),
+        actor(viewer),
         "dashboard.responses.view",
         shown.as_detail()
         | {
@@ -410,17 +355,9 @@ def _check(
             )
             uow.commit()
             return None
-        audit.record(uow, _actor_name(user.username), "dashboard.login", {"from": address})
+        audit.record(uow, actor_name(user.username), "dashboard.login", {"from": address})
         uow.commit()
         return user.id, user.password_hash
-
-
-def _actor(viewer: Viewer) -> str:
-    return _actor_name(viewer.username)
-
-
-def _actor_name(username: str) -> str:
-    return f"dashboard:{username}"
 
 
 def _with_login_token(
@@ -437,15 +374,3 @@ def _with_login_token(
         secure=secure,
     )
     return response
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """A url-encoded form's fields, first value each; anything else is an empty form."""
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return {}
-    body = (await request.body()).decode("utf-8", errors="replace")
-    try:
-        fields = parse_qs(body, max_num_fields=20)
-    except ValueError:  # more fields than any of our forms has
-        return {}
-    return {key: values[0] for key, values in fields.items()}
