@@ -6,7 +6,7 @@ Every export reads these tables: they are the one source of governance evidence.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
@@ -78,6 +78,8 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Managers count days in the service's own time zone, not in UTC.
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    # Made up by `covoice demo`: shown as demo data everywhere and removed by `--remove`.
+    demo: Mapped[bool] = mapped_column(default=False)
 
     provider: Mapped[Provider] = relationship(back_populates="services")
 
@@ -660,3 +662,124 @@ class DashboardUser(Base):
     services: Mapped[list[str]] = mapped_column(JSON, default=list)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DashboardToken(Base):
+    """A token a program uses to read the dashboard's JSON API as one dashboard user.
+
+    It has its user's role and services and ends when the user is disabled.
+    Only a SHA-256 hash is kept; the token itself is shown once, when made.
+    """
+
+    __tablename__ = "dashboard_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("dashboard_user.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ActionStatus(str, enum.Enum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
+
+
+class Action(Base):
+    """A decision taken on what people said, and the change it makes to daily practice.
+
+    The evidence chain: the answers it came from (input), ``decision`` and
+    ``risks`` (what was agreed, why, and how proportionate), ``change`` (the
+    action) and its reviews, which ask people again.
+    """
+
+    __tablename__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    theme_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(Text)
+    risks: Mapped[str] = mapped_column(Text, default="")
+    change: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date]
+    status: Mapped[ActionStatus] = mapped_column(
+        Enum(ActionStatus, native_enum=False, length=16), default=ActionStatus.open, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+    responses: Mapped[list[ActionResponse]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ActionResponse.response_id"
+    )
+    reviews: Mapped[list[ActionReview]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ActionReview.id"
+    )
+
+
+class ActionResponse(Base):
+    """An answer an action was decided on: the input in its evidence chain."""
+
+    __tablename__ = "action_response"
+
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), primary_key=True)
+
+
+class ReviewAudience(str, enum.Enum):
+    # The people whose answers the action was decided on.
+    same_people = "same_people"
+    # Everyone the service knows.
+    service = "service"
+
+
+class ActionReview(Base):
+    """Asking people again, some weeks after an action, whether it worked.
+
+    Each person asked has an ``ActionReviewAsk``: a Telegram send, or a
+    check-in waiting for them on the kiosk. The review compares their answers
+    on the action's theme before and after.
+    """
+
+    __tablename__ = "action_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True)
+    # The set the people are asked; with ``theme_only``, just its questions on the theme.
+    question_set_id: Mapped[str] = mapped_column(String(64))
+    theme_only: Mapped[bool] = mapped_column(default=False)
+    audience: Mapped[ReviewAudience] = mapped_column(
+        Enum(ReviewAudience, native_enum=False, length=16)
+    )
+    weeks: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    asks: Mapped[list[ActionReviewAsk]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ActionReviewAsk.id"
+    )
+
+
+class ActionReviewAsk(Base):
+    """One person asked again for a review: by Telegram send, or on the kiosk."""
+
+    __tablename__ = "action_review_ask"
+    __table_args__ = (UniqueConstraint("review_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("action_review.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_send.id"))
+    # When the person began the check-in (on the kiosk) or it was sent (on Telegram).
+    started_at: Mapped[datetime | None]
