@@ -130,6 +130,37 @@ class QuestionSet:
                 return option.update_owed_days
         return None
 
+    def themes(self) -> list[str]:
+        """The themes its questions are about, in the order they first come."""
+        return list(dict.fromkeys(t for question in self.spec.questions for t in question.themes))
+
+    def on_theme(self, theme_id: str) -> QuestionSet | None:
+        """Just this set's questions on one theme, as a set of its own; None if it has none.
+
+        Its id is ``<set id>~<theme id>``, which no file's id can be. A branch
+        to a question left out goes on to the next question kept instead.
+        """
+        kept = [question for question in self.spec.questions if theme_id in question.themes]
+        if not kept:
+            return None
+        kept_ids = {question.id for question in kept}
+        questions = tuple(
+            question.model_copy(
+                update={
+                    "branch": {
+                        value: target
+                        for value, target in question.branch.items()
+                        if target in kept_ids or target == END
+                    }
+                }
+            )
+            for question in kept
+        )
+        spec = self.spec.model_copy(
+            update={"id": theme_set_id(self.id, theme_id), "questions": questions}
+        )
+        return QuestionSet(spec, self._taxonomy)
+
     def options(self, question: Question) -> tuple[ScaleOption, ...]:
         if question.scale == "choice":
             return tuple(ScaleOption(o.value, o.label, o.pictogram) for o in question.options)
@@ -178,7 +209,22 @@ def load_question_sets(directory: Path, taxonomy: Taxonomy) -> dict[str, Questio
         sets[question_set.id] = question_set
     if not sets:
         raise QuestionSetError(f"{directory}: no question-set files (*.yml) found")
+    # Reviews of an action can ask just the questions on its theme.
+    for question_set in list(sets.values()):
+        for theme_id in question_set.themes():
+            on_theme = question_set.on_theme(theme_id)
+            if on_theme is not None:
+                sets[on_theme.id] = on_theme
     return sets
+
+
+def theme_set_id(set_id: str, theme_id: str) -> str:
+    """The id of a set's questions on one theme (see ``QuestionSet.on_theme``)."""
+    return f"{set_id}~{theme_id}"
+
+
+def is_theme_set(set_id: str) -> bool:
+    return "~" in set_id
 
 
 def _cross_check(spec: QuestionSetFile, taxonomy: Taxonomy) -> list[str]:

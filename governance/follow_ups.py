@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot.sending import QuietHours, SendError, schedule
 from checkin.aftercare import AUDIENCE_ROLES, audience_of
 from covoice.settings import Settings
 from governance.audit import record
 from governance.errors import GovernanceError
 from governance.service_days import stored_utc
+from governance.withdrawal import withdrawn_at
 from storage.models import (
     Contact,
-    Conversation,
     FollowUp,
     FollowUpAudience,
     FollowUpStatus,
@@ -150,7 +148,7 @@ def _for_person(
             )
         )
     if not contacts:
-        withdrawn = _withdrawn_at(uow, person, roles)
+        withdrawn = withdrawn_at(uow, person.id, roles)
         if withdrawn is not None:
             raise FollowUpError(
                 f"Cannot follow up {who}: they withdrew their consent on "
@@ -292,14 +290,3 @@ def _watch(
         follow_up.note = f"not sent again: {error}"
         return
     follow_up.send_id = again.id
-
-
-def _withdrawn_at(uow: UnitOfWork, person: Person, roles: tuple[str, ...]) -> datetime | None:
-    """When the person (or family) took their answers back, if their latest check-in was."""
-    latest = uow.session.scalar(
-        select(Conversation)
-        .where(Conversation.person_id == person.id, Conversation.respondent_role.in_(roles))
-        .order_by(Conversation.started_at.desc())
-        .limit(1)
-    )
-    return latest.withdrawn_at if latest is not None else None

@@ -7,9 +7,15 @@ happens mid-way, also in the status); either is enough to leave it out.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from storage.models import Conversation, ConversationStatus
+
+if TYPE_CHECKING:
+    from storage.unit_of_work import UnitOfWork
 
 
 def usable_conversation() -> ColumnElement[bool]:
@@ -35,3 +41,17 @@ def usable_or_no_conversation() -> ColumnElement[bool]:
     """
     # Spelled out because `status != 'withdrawn'` is NULL, not true, for a missing row.
     return or_(Conversation.id.is_(None), usable_conversation())
+
+
+def withdrawn_at(uow: UnitOfWork, person_id: int, roles: tuple[str, ...]) -> datetime | None:
+    """When the person (or family) took their answers back, if their latest check-in was.
+
+    Someone who did is not asked again unless they start a check-in themselves.
+    """
+    latest = uow.session.scalar(
+        select(Conversation)
+        .where(Conversation.person_id == person_id, Conversation.respondent_role.in_(roles))
+        .order_by(Conversation.started_at.desc())
+        .limit(1)
+    )
+    return latest.withdrawn_at if latest is not None else None

@@ -38,6 +38,7 @@ class NavLink:
 # The pages in the navigation, in order; each is shown only to the roles that may open it.
 NAVIGATION = (
     NavLink("Responses", "/dashboard/responses"),
+    NavLink("Action log", "/dashboard/actions"),
     NavLink("Audit log", "/dashboard/audit", ("admin",)),
 )
 
@@ -115,7 +116,7 @@ def table(caption: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) 
         "<tr>" + "".join(f'<td dir="auto">{escape(cell)}</td>' for cell in row) + "</tr>"
         for row in rows
     )
-    ident = "caption-" + "".join(c if c.isalnum() else "-" for c in caption.lower())
+    ident = "caption-" + "".join(c if c.isalnum() else "-" for c in caption.lower()[:40])
     return (
         f'<div class="table-wrap" role="region" aria-labelledby="{ident}" tabindex="0">'
         f'<table><caption id="{ident}">{escape(caption)}</caption>'

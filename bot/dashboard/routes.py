@@ -33,6 +33,7 @@ from bot.dashboard.access import (
     read_form,
     to_login,
 )
+from bot.dashboard.actions import actions_router
 from bot.dashboard.layout import Viewer, message_page
 from bot.dashboard.pages import (
     AuditLine,
@@ -222,6 +223,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
+    router.include_router(actions_router(parts))
     return router
 
 

@@ -26,6 +26,7 @@ from bot.kiosk.wording import KioskWording
 from bot.speech import SpeechError, SpeechSource
 from governance.follow_ups import waiting_on_kiosk
 from governance.people import kiosk_people
+from governance.reviews import start_review_on_kiosk
 from storage.models import utcnow
 from storage.unit_of_work import UnitOfWorkFactory
 
@@ -195,7 +196,7 @@ def kiosk_router() -> APIRouter:
         session_token, session = parts.sessions.start(
             kiosk.prefix, kiosk.service_id, body.role, person_ref
         )
-        # A follow-up after an incident waiting for this person comes before the check-in.
+        # A follow-up after an incident, or a review asking again, comes before the check-in.
         waiting = None
         if person_ref is not None:
             waiting = await asyncio.to_thread(_waiting_follow_up, parts, session)
@@ -229,9 +230,9 @@ async def _say(
     session: KioskSession,
     text: str,
     message_id: str,
-    follow_up: tuple[str, int] | None = None,
+    follow_up: tuple[str, int | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Hand the page's words in; ``follow_up`` (a set and its incident) begins that set."""
+    """Hand the page's words in; ``follow_up`` (a set, and its incident if any) begins that set."""
     message = IncomingMessage(
         channel="kiosk",
         sender_id=session.sender_id,
@@ -249,14 +250,23 @@ async def _say(
     return [parts.views.prompt(token, reply) for reply in replies]
 
 
-def _waiting_follow_up(parts: KioskParts, session: KioskSession) -> tuple[str, int] | None:
-    """The set and incident of a follow-up due for whoever just picked themselves, if any."""
+def _waiting_follow_up(parts: KioskParts, session: KioskSession) -> tuple[str, int | None] | None:
+    """The set (and incident) to begin for whoever just picked themselves, if one waits.
+
+    An incident follow-up comes first; then a review of an action, which is
+    offered once.
+    """
     assert session.person_ref is not None
+    now = utcnow()
     with parts.store() as uow:
-        follow_up = waiting_on_kiosk(
-            uow, session.service_id, session.person_ref, session.role, utcnow()
+        follow_up = waiting_on_kiosk(uow, session.service_id, session.person_ref, session.role, now)
+        if follow_up is not None:
+            return follow_up.question_set_id, follow_up.incident_id
+        review_set = start_review_on_kiosk(
+            uow, session.service_id, session.person_ref, session.role, now
         )
-        return (follow_up.question_set_id, follow_up.incident_id) if follow_up else None
+        uow.commit()
+        return (review_set, None) if review_set is not None else None
 
 
 def _person_ref(parts: KioskParts, kiosk: KioskAccess, key: str) -> str | None:
