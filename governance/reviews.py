@@ -196,18 +196,20 @@ def start_review_on_kiosk(
 
 @dataclass(frozen=True)
 class Tally:
-    """The answers on a theme in one window, by the scale's three values."""
+    """The answers on a theme in one window: how many gave each answer, and who."""
 
-    good: int = 0
-    okay: int = 0
-    bad: int = 0
+    # Answer value (good, okay, bad, yes, ...) -> how many answers gave it.
+    answers: dict[str, int]
     # Answers on the theme in words only, with no button pressed.
-    words: int = 0
-    people: int = 0
+    words: int
+    people: int
 
     @property
     def rated(self) -> int:
-        return self.good + self.okay + self.bad
+        return sum(self.answers.values())
+
+    def share(self, value: str) -> float:
+        return self.answers.get(value, 0) / self.rated if self.rated else 0.0
 
 
 @dataclass(frozen=True)
@@ -263,14 +265,16 @@ def _on_theme(action: Action, start: datetime, end: datetime) -> Select[tuple[st
 def _tally(
     uow: UnitOfWork, query: Select[tuple[str | None, int]], people: Collection[int]
 ) -> Tally:
-    counts = {"good": 0, "okay": 0, "bad": 0, "words": 0}
+    answers: dict[str, int] = {}
+    words = 0
     who: set[int] = set()
     for value, person_id in uow.session.execute(query.where(Response.person_id.in_(people))):
         who.add(person_id)
-        key = value if value in ("good", "okay", "bad") else "words" if value is None else None
-        if key is not None:
-            counts[key] += 1
-    return Tally(people=len(who), **counts)
+        if value is None:
+            words += 1
+        else:
+            answers[value] = answers.get(value, 0) + 1
+    return Tally(answers, words, len(who))
 
 
 def _sent(uow: UnitOfWork, ask: ActionReviewAsk) -> bool:
