@@ -38,6 +38,9 @@ class NavLink:
 # The pages in the navigation, in order; each is shown only to the roles that may open it.
 NAVIGATION = (
     NavLink("Responses", "/dashboard/responses"),
+    NavLink("Safeguarding alerts", "/dashboard/alerts"),
+    NavLink("Incidents", "/dashboard/incidents"),
+    NavLink("Updates owed", "/dashboard/updates-owed"),
     NavLink("Audit log", "/dashboard/audit", ("admin",)),
 )
 
