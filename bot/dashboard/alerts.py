@@ -102,8 +102,12 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
             uow.commit()
         main = f"<h1>{TITLE}</h1>"
         if undelivered:
+            # Why may quote a mail server's error, which can name a lead: staff only.
             main += problems_box(
-                [f"Alert {alert.id} at {alert.service_id}: {alert.why}" for alert in undelivered],
+                [
+                    f"Alert {alert.id} at {alert.service_id}" + (f": {alert.why}" if words else "")
+                    for alert in undelivered
+                ],
                 f"{len(undelivered)} alert{'s' if len(undelivered) != 1 else ''} reached "
                 "no one yet:",
             )

@@ -88,7 +88,10 @@ def show_names(
 
 
 def test_staff_read_the_alerts_words_and_who_was_told_a_viewer_only_categories_and_counts(
-    client: TestClient, unit_of_work: Callable[[], UnitOfWork], names: dict[str, str]
+    client: TestClient,
+    ids: SafetyIds,
+    unit_of_work: Callable[[], UnitOfWork],
+    names: dict[str, str],
 ) -> None:
     sign_in(client, "ada-admin")
     admin = client.get("/dashboard/alerts")
@@ -97,6 +100,9 @@ def test_staff_read_the_alerts_words_and_who_was_told_a_viewer_only_categories_a
     assert f"{OAK_LEAD} by telegram at" in admin.text and f"by {OAK_LEAD} at" in admin.text
     assert names["maria"] in admin.text and "maria-oak" not in admin.text
     assert "3 alerts, newest first." in admin.text
+    # Nobody has been told of the elm-lodge alert: it stands out, with why, for staff.
+    assert "1 alert reached no one yet:" in admin.text
+    assert f"Alert {ids.elm_alert} at elm-lodge: " in admin.text
     assert 'aria-current="page">Safeguarding alerts' in admin.text
 
     sign_in(client, "mo-oak")
@@ -118,6 +124,7 @@ def test_staff_read_the_alerts_words_and_who_was_told_a_viewer_only_categories_a
     ):
         assert secret not in viewer
     assert "a lead by telegram at" in viewer
+    assert f"<li>Alert {ids.elm_alert} at elm-lodge</li>" in viewer
 
     views = audit(unit_of_work, "dashboard.alerts.view")
     assert [(v.actor, v.detail["words"], v.detail["people"]) for v in views] == [
