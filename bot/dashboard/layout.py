@@ -39,6 +39,9 @@ class NavLink:
 NAVIGATION = (
     NavLink("Responses", "/dashboard/responses"),
     NavLink("Action log", "/dashboard/actions"),
+    NavLink("Safeguarding alerts", "/dashboard/alerts"),
+    NavLink("Incidents", "/dashboard/incidents"),
+    NavLink("Updates owed", "/dashboard/updates-owed"),
     NavLink("Audit log", "/dashboard/audit", ("admin",)),
 )
 

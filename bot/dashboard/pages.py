@@ -109,11 +109,13 @@ def responses_page(
     show_words: bool = False,
     more: bool = False,
     shown: ResponseFilter | None = None,
+    names: str = "",
 ) -> str:
+    """The filter, the matching answers, and (``names``) the admin's real-names form."""
     main = "<h1>Responses</h1>" + _filter_form(raw, choices, problems)
     if rows is not None and shown is not None:
         main += _table(rows, person or {}, show_words, more, shown)
-    return page("Responses", main, viewer, csrf)
+    return page("Responses", main + names, viewer, csrf)
 
 
 def _table(

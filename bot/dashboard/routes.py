@@ -26,6 +26,7 @@ from bot.dashboard.access import (
     PAGE_HEADERS,
     SESSION_COOKIE,
     Dashboard,
+    Signed,
     actor,
     actor_name,
     html,
@@ -34,6 +35,8 @@ from bot.dashboard.access import (
     to_login,
 )
 from bot.dashboard.actions import actions_router
+from bot.dashboard.alerts import alerts_router
+from bot.dashboard.incidents import incidents_router
 from bot.dashboard.layout import Viewer, message_page
 from bot.dashboard.pages import (
     AuditLine,
@@ -43,14 +46,15 @@ from bot.dashboard.pages import (
     login_page,
     responses_page,
 )
+from bot.dashboard.people import people_shown
+from bot.dashboard.reveal import here, names_panel, names_reason, reveal_router
 from bot.dashboard.sessions import DashboardSessions, LoginThrottle
+from bot.dashboard.updates_owed import updates_owed_router
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy
 from governance import audit
 from governance.dashboard_users import check_login
 from governance.errors import GovernanceError
-from governance.pseudonym_key import checked_pseudonym_secret
-from governance.pseudonyms import pseudonym
 from governance.queries import responses_between
 from governance.service_days import stored_utc
 from storage.models import AuditEntry, Service
@@ -85,6 +89,11 @@ def dashboard_router(settings: Settings) -> APIRouter:
     )
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     store, signed_in = parts.store, parts.signed_in
+    router.include_router(reveal_router(parts))
+    router.include_router(alerts_router(parts))
+    router.include_router(incidents_router(parts))
+    router.include_router(updates_owed_router(parts))
+    router.include_router(actions_router(parts))
 
     @router.get("")
     @router.get("/")
@@ -196,7 +205,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             if shown is None:
                 return html(responses_page(viewer, csrf, raw, choices, problems), 400)
             try:
-                page = _responses(uow, parts.settings, viewer, csrf, raw, choices, shown)
+                page = _responses(uow, parts, signed, raw, choices, shown, here(request))
             except GovernanceError as error:
                 return html(message_page("Cannot show responses", str(error), viewer, csrf), 503)
             uow.commit()
@@ -223,19 +232,19 @@ def dashboard_router(settings: Settings) -> APIRouter:
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
-    router.include_router(actions_router(parts))
     return router
 
 
 def _responses(
     uow: UnitOfWork,
-    settings: Settings,
-    viewer: Viewer,
-    csrf: str,
+    parts: Dashboard,
+    signed: Signed,
     raw: dict[str, str],
     choices: FilterChoices,
     shown: ResponseFilter,
+    here: str,
 ) -> str:
+    viewer, csrf = signed.viewer, signed.csrf
     rows = responses_between(
         uow.session,
         shown.first,
@@ -251,29 +260,38 @@ def _responses(
         limit=MAX_ROWS + 1,
     )
     more, rows = len(rows) > MAX_ROWS, rows[:MAX_ROWS]
-    # An admin sees the service's own references; everyone else sees pseudonyms.
-    reveal = viewer.role == "admin"
+    # Pseudonyms, unless an admin has turned real names on with a reason.
     show_words = viewer.role != "viewer"
-    if reveal:
-        person = {(row.service_id, row.person_ref): row.person_ref for row in rows}
-    else:
-        secret = checked_pseudonym_secret(uow, settings, actor(viewer))
-        person = {
-            (row.service_id, row.person_ref): pseudonym(secret, row.service_id, row.person_ref)
-            for row in rows
-        }
-    audit.record(
+    people = people_shown(
         uow,
-        actor(viewer),
-        "dashboard.responses.view",
-        shown.as_detail()
-        | {
-            "rows": len(rows),
-            "people": "references" if reveal else "pseudonyms",
-            "words": show_words,
-        },
+        parts.settings,
+        signed,
+        names_reason(parts, signed),
+        [(row.service_id, row.person_ref) for row in rows],
     )
-    return responses_page(viewer, csrf, raw, choices, (), rows, person, show_words, more, shown)
+    person = {
+        (row.service_id, row.person_ref): people.label(row.service_id, row.person_ref)
+        for row in rows
+    }
+    people.record(
+        uow,
+        signed,
+        "dashboard.responses.view",
+        shown.as_detail() | {"rows": len(rows), "words": show_words},
+    )
+    return responses_page(
+        viewer,
+        csrf,
+        raw,
+        choices,
+        (),
+        rows,
+        person,
+        show_words,
+        more,
+        shown,
+        names_panel(parts, signed, here),
+    )
 
 
 def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> FilterChoices:

@@ -30,6 +30,9 @@ class DashboardSession:
     csrf: str
     started: float
     seen: float
+    # While an admin has asked to see real names: until when (the sessions' clock), and why.
+    names_until: float = 0.0
+    names_reason: str = ""
 
 
 @dataclass
@@ -73,6 +76,29 @@ class DashboardSessions:
 
     def still_valid_for(self, session: DashboardSession, password_hash: str) -> bool:
         return secrets.compare_digest(session.password_mark, _digest(password_hash))
+
+    def show_names(self, session: DashboardSession, reason: str, seconds: float) -> None:
+        """Show real names in this session for ``seconds``, for the reason given."""
+        with self._lock:
+            session.names_until = self.clock() + seconds
+            session.names_reason = reason
+
+    def hide_names(self, session: DashboardSession) -> None:
+        with self._lock:
+            session.names_until = 0.0
+            session.names_reason = ""
+
+    def names_reason(self, session: DashboardSession) -> str | None:
+        """Why real names are shown in this session, or None once they are not (or expired)."""
+        with self._lock:
+            if session.names_reason and self.clock() < session.names_until:
+                return session.names_reason
+            return None
+
+    def names_left(self, session: DashboardSession) -> float:
+        """Seconds until real names are hidden again (0 when they are not shown)."""
+        with self._lock:
+            return max(0.0, session.names_until - self.clock())
 
     def end(self, token: str | None) -> None:
         if token:

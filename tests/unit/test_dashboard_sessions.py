@@ -48,3 +48,20 @@ def test_failures_block_a_username_and_an_address_until_the_window_passes() -> N
     assert not throttle.blocked("ann", "10.0.0.2")
     clock.now += 901
     assert not throttle.blocked("mo", "10.0.0.1")
+
+
+def test_real_names_stay_on_for_their_time_only_and_can_be_hidden_sooner() -> None:
+    clock = Clock()
+    sessions = DashboardSessions(clock=clock)
+    session = sessions.find(sessions.start(7, "hash"))
+    assert session is not None
+    assert sessions.names_reason(session) is None
+    sessions.show_names(session, "safeguarding referral for alert 12", 15 * 60)
+    clock.now += 14 * 60
+    assert sessions.names_reason(session) == "safeguarding referral for alert 12"
+    assert sessions.names_left(session) == 60
+    clock.now += 61
+    assert sessions.names_reason(session) is None and sessions.names_left(session) == 0
+    sessions.show_names(session, "checking the incident record", 15 * 60)
+    sessions.hide_names(session)
+    assert sessions.names_reason(session) is None
