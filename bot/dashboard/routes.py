@@ -43,6 +43,7 @@ from bot.dashboard.pages import (
     responses_page,
 )
 from bot.dashboard.sessions import DashboardSessions, LoginThrottle
+from bot.dashboard.themes import themes_router
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy
 from governance import audit
@@ -222,6 +223,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
+    router.include_router(themes_router(parts))
     return router
 
 
