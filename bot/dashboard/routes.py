@@ -43,6 +43,7 @@ from bot.dashboard.pages import (
     responses_page,
 )
 from bot.dashboard.sessions import DashboardSessions, LoginThrottle
+from bot.dashboard.theme_corrections import can_correct, theme_corrections_router
 from bot.dashboard.themes import themes_router
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy
@@ -224,6 +225,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
     router.include_router(themes_router(parts))
+    router.include_router(theme_corrections_router(parts))
     return router
 
 
@@ -273,7 +275,9 @@ def _responses(
             "words": show_words,
         },
     )
-    return responses_page(viewer, csrf, raw, choices, (), rows, person, show_words, more, shown)
+    return responses_page(
+        viewer, csrf, raw, choices, (), rows, person, show_words, more, shown, can_correct(viewer)
+    )
 
 
 def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> FilterChoices:
