@@ -1,6 +1,6 @@
 """A theme's months as an SVG bar chart, drawn on the server with matplotlib.
 
-Each month is a bar of good, okay and not-good answers stacked; the three
+Each month is a bar of good, okay, not-good and unrated answers stacked; they
 differ by pattern as well as colour, and each bar is labelled in words with its
 not-good share, so nothing is told by colour alone (WCAG 1.4.1 Use of Color).
 The page beside the image gives the same counts as a table.
@@ -18,6 +18,9 @@ from governance.theme_trends import SMALL_COUNT, MonthCount
 GOOD = ("#1b6e3a", "")
 OKAY = ("#9a6700", "//")
 BAD = ("#a4000f", "xx")
+# Answers on the theme with no rating (words only, or another scale's answer).
+UNRATED = ("#6b6b6b", "..")
+UNRATED_LABEL = "No rating"
 # matplotlib's font cache and renderer are shared: one chart is drawn at a time.
 _DRAWING = threading.Lock()
 
@@ -45,9 +48,14 @@ def trend_svg(title: str, months: Sequence[MonthCount], labels: tuple[str, str, 
         where = list(range(len(months)))
         bottom = [0] * len(months)
         for label, (colour, hatch), values in zip(
-            labels,
-            (GOOD, OKAY, BAD),
-            ([m.good for m in months], [m.okay for m in months], [m.bad for m in months]),
+            (*labels, UNRATED_LABEL),
+            (GOOD, OKAY, BAD, UNRATED),
+            (
+                [m.good for m in months],
+                [m.okay for m in months],
+                [m.bad for m in months],
+                [m.answers - m.rated for m in months],
+            ),
             strict=True,
         ):
             axes.bar(
@@ -63,20 +71,21 @@ def trend_svg(title: str, months: Sequence[MonthCount], labels: tuple[str, str, 
         for x, month in zip(where, months, strict=True):
             if month.rated:
                 axes.annotate(
-                    f"{labels[2]}:\n{share_words(month.bad, month.rated)}",
-                    (x, month.rated),
+                    share_words(month.bad, month.rated),
+                    (x, month.answers),
                     xytext=(0, 3),
                     textcoords="offset points",
                     ha="center",
                     va="bottom",
-                    fontsize=6 if many else 8,
+                    fontsize=7 if many else 8,
+                    rotation=90 if many else 0,
                 )
         axes.set_xticks(where, names, rotation=45 if many else 0, ha="right" if many else "center")
         axes.set_ylabel("Answers")
-        axes.set_ylim(0, max([m.rated for m in months] + [1]) * 1.35)
+        axes.set_ylim(0, max([m.answers for m in months] + [1]) * (1.6 if many else 1.35))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_title(title)
-        axes.legend(loc="upper left", frameon=False, ncols=3)
+        axes.set_title(f"{title}\nAbove each bar: {labels[2].lower()} answers of all rated ones")
+        axes.legend(loc="upper left", frameon=False, ncols=4)
         axes.spines[["top", "right"]].set_visible(False)
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None})

@@ -15,7 +15,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from bot.dashboard.layout import Viewer, page, problems_box, select, table
-from bot.dashboard.theme_charts import share_words
+from bot.dashboard.theme_charts import UNRATED_LABEL, share_words
 from governance.theme_trends import (
     SMALL_COUNT,
     WORSE_MARGIN,
@@ -107,10 +107,11 @@ def _how_to_read(choices: ThemeChoices, shown: ThemeFilter) -> str:
         f'<p role="status" id="summary">Months from {shown.first:%B %Y} to {shown.last:%B %Y}, '
         "counted in each service's own time zone.</p>"
         '<details class="how"><summary>How to read these charts</summary>'
-        f"<p>Each bar is one month's answers rated {escape(good)}, {escape(okay)} or "
-        f"{escape(bad)}. The table beside each chart gives every count. "
-        "<strong>Answers</strong> counts every answer on the theme, including words with "
-        f"no rating. A share from fewer than {SMALL_COUNT} rated answers is given as a "
+        f"<p>Each bar is one month's answers on the theme: rated {escape(good)}, "
+        f"{escape(okay)} or {escape(bad)}, and on top those with {UNRATED_LABEL.lower()} "
+        "(words only, or an answer on another scale). The table beside each chart gives "
+        "every count: <strong>Answers</strong> counts them all, and the shares are of the "
+        f"rated answers. A share from fewer than {SMALL_COUNT} rated answers is given as a "
         "count only, such as “2 of 3”.</p>"
         "<p>A theme is marked <strong>getting worse</strong> when, in the latest month of "
         f"the range with at least {WORSE_MIN_RATED} rated answers, its share of "
@@ -183,7 +184,7 @@ def _trend(trend: ThemeTrend, choices: ThemeChoices, shown: ThemeFilter) -> str:
     )
     good, okay, bad = choices.labels
     alt = (
-        f"Bar chart of {good.lower()}, {okay.lower()} and {bad.lower()} answers about "
+        f"Bar chart of {good.lower()}, {okay.lower()}, {bad.lower()} and unrated answers about "
         f"{theme} at {choices.service_name(trend.service_id)} for each month from "
         f"{shown.first:%B %Y} to {shown.last:%B %Y}. The table beside it gives the counts."
     )

@@ -65,7 +65,7 @@ def test_the_themes_page_counts_each_theme_by_month_and_names_the_one_getting_wo
     assert '<td dir="auto">1 of 1</td>' in text and "100%" not in text
     assert "Counts for Home and environment at elm-lodge" in text
     assert f"{CHART}?service=oak-house&amp;theme=food_drink&amp;from=2026-02&amp;to=2026-04" in text
-    assert 'alt="Bar chart of good, okay and not good answers about Food and drink' in text
+    assert 'alt="Bar chart of good, okay, not good and unrated answers about Food and drink' in text
     assert OAK_WORDS not in text and STAFF_WORDS not in text
     views = audit(unit_of_work, "dashboard.themes.view")
     assert [(v.actor, v.detail["from"], v.detail["to"]) for v in views] == [
