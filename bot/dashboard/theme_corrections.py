@@ -129,7 +129,7 @@ def _answer(uow: UnitOfWork, signed: Signed, response_id: str) -> StoredResponse
     """The answer to correct, or the 404 page for one this viewer cannot correct."""
     viewer = signed.viewer
     found = None
-    if response_id.isdigit() and len(response_id) <= MAX_ID_DIGITS:
+    if response_id.isascii() and response_id.isdigit() and len(response_id) <= MAX_ID_DIGITS:
         found = uow.session.get(StoredResponse, int(response_id))
     if found is not None and (viewer.services is None or found.service_id in viewer.services):
         try:

@@ -203,7 +203,7 @@ def test_an_unknown_theme_or_a_missing_csrf_token_saves_nothing(
         assert uow.session.scalars(select(TagCorrection)).all() == []
 
 
-@pytest.mark.parametrize("ident", ["abc", "99999", "1e3", "-1", "9" * 40])
+@pytest.mark.parametrize("ident", ["abc", "99999", "1e3", "-1", "9" * 40, "²", "١"])
 def test_an_unknown_or_made_up_answer_id_is_a_404_page(client: TestClient, ident: str) -> None:
     sign_in(client, "ada-admin")
     page = client.get(f"/dashboard/responses/{ident}/themes")
