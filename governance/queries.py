@@ -46,6 +46,8 @@ class ResponseRow:
     text_themes: tuple[str, ...] = ()
     # The incident a follow-up answer is about, if it is one.
     incident_id: int | None = None
+    # The answer's own id in the store, for pages that link to it.
+    response_id: int | None = None
 
 
 def responses_between(
@@ -145,6 +147,7 @@ def responses_between(
             channel=response.channel,
             text_themes=tuple(response.text_theme_ids),
             incident_id=response.incident_id,
+            response_id=response.id,
         )
         for response, person_ref in session.execute(query)
     ]

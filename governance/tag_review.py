@@ -89,15 +89,10 @@ def correct_answer(
 
     The caller checks the ids against the taxonomy and commits.
     """
-    response = uow.session.get(Response, response_id)
-    if response is None or not response.free_text:
-        raise NotCorrectable(f"There is no answer {response_id} with words to correct.")
-    conversation = uow.session.get(Conversation, response.conversation_id)
-    if conversation is None or not _usable(uow.session, conversation.id):
-        raise NotCorrectable(f"Answer {response_id} was withdrawn by its person; it stays unused.")
+    response = correctable_answer(uow.session, response_id)
     correction = TagCorrection(
         response_id=response.id,
-        text=response.free_text,
+        text=response.free_text or "",
         intent_before=response.intent,
         themes_before=list(response.text_theme_ids),
         intent=intent,
@@ -107,6 +102,21 @@ def correct_answer(
     response.text_themes = [ResponseTextTheme(theme_id=theme) for theme in correction.themes]
     uow.session.add(correction)
     return correction
+
+
+def correctable_answer(session: Session, response_id: int) -> Response:
+    """An answer whose words a manager may correct.
+
+    Raises:
+        NotCorrectable: there is no such answer, it has no words, or its person withdrew it.
+    """
+    response = session.get(Response, response_id)
+    if response is None or not response.free_text:
+        raise NotCorrectable(f"There is no answer {response_id} with words to correct.")
+    conversation = session.get(Conversation, response.conversation_id)
+    if conversation is None or not _usable(session, conversation.id):
+        raise NotCorrectable(f"Answer {response_id} was withdrawn by its person; it stays unused.")
+    return response
 
 
 def usable_corrections(session: Session) -> list[TagCorrection]:

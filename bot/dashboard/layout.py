@@ -38,6 +38,7 @@ class NavLink:
 # The pages in the navigation, in order; each is shown only to the roles that may open it.
 NAVIGATION = (
     NavLink("Responses", "/dashboard/responses"),
+    NavLink("Themes", "/dashboard/themes"),
     NavLink("Action log", "/dashboard/actions"),
     NavLink("Safeguarding alerts", "/dashboard/alerts"),
     NavLink("Incidents", "/dashboard/incidents"),

@@ -110,11 +110,12 @@ def responses_page(
     more: bool = False,
     shown: ResponseFilter | None = None,
     names: str = "",
+    can_correct: bool = False,
 ) -> str:
     """The filter, the matching answers, and (``names``) the admin's real-names form."""
     main = "<h1>Responses</h1>" + _filter_form(raw, choices, problems)
     if rows is not None and shown is not None:
-        main += _table(rows, person or {}, show_words, more, shown)
+        main += _table(rows, person or {}, show_words, more, shown, can_correct)
     return page("Responses", main + names, viewer, csrf)
 
 
@@ -124,6 +125,7 @@ def _table(
     show_words: bool,
     more: bool,
     shown: ResponseFilter,
+    can_correct: bool = False,
 ) -> str:
     span = f"from {shown.first:%-d %B %Y} to {shown.last:%-d %B %Y}"
     if not rows:
@@ -135,6 +137,7 @@ def _table(
     )
     headings = ["When (UTC)", "Service", "Person", "Who answered", "Channel", "Question"]
     headings += ["Answer", "Themes"] + (["Their words"] if show_words else [])
+    headings += ["Correct"] if can_correct else []
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
     body = []
     for row in rows:
@@ -150,13 +153,27 @@ def _table(
         ]
         if show_words:
             cells.append(row.free_text or "")
-        body.append("<tr>" + "".join(f'<td dir="auto">{escape(c)}</td>' for c in cells) + "</tr>")
+        row_html = "".join(f'<td dir="auto">{escape(c)}</td>' for c in cells)
+        if can_correct:
+            row_html += f"<td>{_correct_link(row)}</td>"
+        body.append(f"<tr>{row_html}</tr>")
     return (
         f'<p role="status" id="summary">{escape(count)}</p>'
         # A wide table scrolls in a region that a keyboard can reach (WCAG 2.1.1).
         '<div class="table-wrap" role="region" aria-labelledby="caption" tabindex="0">'
         '<table><caption id="caption">Responses</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _correct_link(row: ResponseRow) -> str:
+    """A link to correct the themes of the person's words; only words can be corrected."""
+    if not row.free_text or row.response_id is None:
+        return ""
+    # The answer's number makes each link's name unique (WCAG 2.4.4 Link Purpose).
+    return (
+        f'<a href="/dashboard/responses/{row.response_id}/themes">Correct themes'
+        f'<span class="visually-hidden"> of answer {row.response_id}</span></a>'
     )
 
 

@@ -49,6 +49,8 @@ from bot.dashboard.pages import (
 from bot.dashboard.people import people_shown
 from bot.dashboard.reveal import here, names_panel, names_reason, reveal_router
 from bot.dashboard.sessions import DashboardSessions, LoginThrottle
+from bot.dashboard.theme_corrections import can_correct, theme_corrections_router
+from bot.dashboard.themes import themes_router
 from bot.dashboard.updates_owed import updates_owed_router
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy
@@ -90,6 +92,8 @@ def dashboard_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     store, signed_in = parts.store, parts.signed_in
     router.include_router(reveal_router(parts))
+    router.include_router(themes_router(parts))
+    router.include_router(theme_corrections_router(parts))
     router.include_router(alerts_router(parts))
     router.include_router(incidents_router(parts))
     router.include_router(updates_owed_router(parts))
@@ -291,6 +295,7 @@ def _responses(
         more,
         shown,
         names_panel(parts, signed, here),
+        can_correct(viewer),
     )
 
 
