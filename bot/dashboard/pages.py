@@ -135,7 +135,10 @@ def _table(
         if more
         else f"{len(rows)} response{'s' if len(rows) != 1 else ''} {span}."
     )
-    headings = ["When (UTC)", "Service", "Person", "Who answered", "Channel", "Question"]
+    # A manager records an action on answers chosen from one service's.
+    choose = can_correct and bool(shown.service)
+    headings = (["Choose"] if choose else []) + ["When (UTC)", "Service", "Person"]
+    headings += ["Who answered", "Channel", "Question"]
     headings += ["Answer", "Themes"] + (["Their words"] if show_words else [])
     headings += ["Correct"] if can_correct else []
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
@@ -154,15 +157,44 @@ def _table(
         if show_words:
             cells.append(row.free_text or "")
         row_html = "".join(f'<td dir="auto">{escape(c)}</td>' for c in cells)
+        if choose:
+            row_html = f"<td>{_choose_box(row)}</td>{row_html}"
         if can_correct:
             row_html += f"<td>{_correct_link(row)}</td>"
         body.append(f"<tr>{row_html}</tr>")
-    return (
-        f'<p role="status" id="summary">{escape(count)}</p>'
+    listing = (
         # A wide table scrolls in a region that a keyboard can reach (WCAG 2.1.1).
         '<div class="table-wrap" role="region" aria-labelledby="caption" tabindex="0">'
         '<table><caption id="caption">Responses</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+    summary = f'<p role="status" id="summary">{escape(count)}</p>'
+    if not can_correct:
+        return summary + listing
+    if not choose:
+        return (
+            summary
+            + "<p>To record an action on chosen answers, filter to one service first.</p>"
+            + listing
+        )
+    # The form leads to the action form, carrying the chosen answers' numbers.
+    return (
+        summary
+        + '<form method="get" action="/dashboard/actions/new">'
+        + f'<input type="hidden" name="service" value="{escape(shown.service)}">'
+        + f'<input type="hidden" name="theme" value="{escape(shown.theme)}">'
+        + listing
+        + '<p><button type="submit">Record an action on the chosen answers</button></p></form>'
+    )
+
+
+def _choose_box(row: ResponseRow) -> str:
+    if row.response_id is None:
+        return ""
+    ident = f"choose-{row.response_id}"
+    return (
+        f'<input type="checkbox" id="{ident}" name="response" value="{row.response_id}">'
+        f'<label for="{ident}" class="visually-hidden">Choose answer {row.response_id}</label>'
     )
 
 

@@ -75,7 +75,7 @@ def themes_page(
         services = [s for s in choices.services if not shown.service or s[0] == shown.service]
         for service_id, name in services:
             mine = [t for t in trends if t.service_id == service_id]
-            main += _service(service_id, name, mine, choices, shown)
+            main += _service(service_id, name, mine, choices, shown, viewer.role != "viewer")
     return page("Themes", main, viewer, csrf)
 
 
@@ -153,6 +153,7 @@ def _service(
     trends: Sequence[ThemeTrend],
     choices: ThemeChoices,
     shown: ThemeFilter,
+    can_act: bool,
 ) -> str:
     heading = f'<h2 id="service-{escape(service_id)}">{escape(name)}</h2>'
     if not trends:
@@ -166,12 +167,12 @@ def _service(
     )
     return (
         f'<section class="service">{heading}'
-        + "".join(_trend(t, choices, shown) for t in ordered)
+        + "".join(_trend(t, choices, shown, can_act) for t in ordered)
         + "</section>"
     )
 
 
-def _trend(trend: ThemeTrend, choices: ThemeChoices, shown: ThemeFilter) -> str:
+def _trend(trend: ThemeTrend, choices: ThemeChoices, shown: ThemeFilter, can_act: bool) -> str:
     title = chart_title(choices, trend)
     theme = choices.theme_name(trend.theme_id)
     worse = trend.getting_worse
@@ -202,7 +203,8 @@ def _trend(trend: ThemeTrend, choices: ThemeChoices, shown: ThemeFilter) -> str:
         f'<section class="trend{" is-worse" if worse else ""}" id="{_anchor(trend)}" '
         f'aria-labelledby="{_anchor(trend)}-heading">'
         f'<h3 id="{_anchor(trend)}-heading">{escape(theme)}{flag}</h3>{note}'
-        '<div class="trend-body">'
+        + (_act_link(trend, title) if can_act else "")
+        + '<div class="trend-body">'
         f'<figure><img src="{escape(url)}" alt="{escape(alt)}" width="700" height="340" '
         f'loading="lazy"><figcaption>{escape(title)}, by month.</figcaption></figure>'
         + table(
@@ -211,6 +213,15 @@ def _trend(trend: ThemeTrend, choices: ThemeChoices, shown: ThemeFilter) -> str:
             rows,
         )
         + "</div></section>"
+    )
+
+
+def _act_link(trend: ThemeTrend, title: str) -> str:
+    """Where a manager records what will change on this theme (the action log)."""
+    query = urlencode({"service": trend.service_id, "theme": trend.theme_id})
+    return (
+        f'<p><a href="/dashboard/actions/new?{escape(query)}">Record an action'
+        f'<span class="visually-hidden"> on {escape(title)}</span></a></p>'
     )
 
 
