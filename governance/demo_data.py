@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from checkin.question_sets import QuestionSet
 from governance import audit
@@ -188,10 +188,14 @@ def seed(
         rng,
         read_bank(reader, [text for text, _, _ in CONCERNS]),
     )
-    stored = insert_checkins(uow, plan, responses)
+    insert_checkins(uow, plan, responses)
     add_incidents(uow, plan, sets.incident_person, sets.incident_family)
     add_alerts(uow, plan)
     add_actions(uow, plan)
+    uow.session.flush()
+    stored = uow.session.scalar(
+        select(func.count()).where(Response.service_id.in_([spec.id for spec in SERVICES]))
+    )
     logins = [Login(username, role, services, _password()) for username, role, services in USERS]
     for login in logins:
         add_user(uow, actor, login.username, login.password, login.role, login.services)
@@ -207,7 +211,7 @@ def seed(
             "users": list(DEMO_USERNAMES),
         },
     )
-    return Seeded(len(SERVICES), people, stored, logins)
+    return Seeded(len(SERVICES), people, int(stored or 0), logins)
 
 
 def _respondents(uow: UnitOfWork, rng: random.Random, now: datetime) -> list[Respondent]:

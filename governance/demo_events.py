@@ -100,7 +100,7 @@ def add_incidents(
                 occurred + timedelta(days=days_after),
             )
             if owed and follow_up.status is FollowUpStatus.answered and audience == "person":
-                _update_owed(uow, plan, incident, follow_up, person, given=owed == "given")
+                _update_owed(uow, person_set, incident, follow_up, person, given=owed == "given")
 
 
 def _someone_with_family(plan: Checkins, service_id: str) -> Respondent:
@@ -182,35 +182,40 @@ def _follow_up(
 
 def _update_owed(
     uow: UnitOfWork,
-    plan: Checkins,
+    question_set: QuestionSet,
     incident: Incident,
     follow_up: FollowUp,
     person: Respondent,
     given: bool,
 ) -> None:
-    """The promise an answer made to hear more within a week, given or still owed."""
-    asked = follow_up.answered_at
-    assert asked is not None
-    answer = uow.session.scalars(
-        select(Response)
-        .where(Response.conversation_id == follow_up.conversation_id)
-        .order_by(Response.id.desc())
-    ).first()
+    """The promise an answer made to hear more within some days, given or still owed."""
+    promising = [
+        (question.id, option.value, option.update_owed_days)
+        for question in question_set.spec.questions
+        for option in question.options
+        if option.update_owed_days
+    ]
+    answers = uow.session.scalars(
+        select(Response).where(Response.conversation_id == follow_up.conversation_id)
+    ).all()
+    answer = next((a for a in answers if promising and a.question_id == promising[0][0]), None)
+    if answer is None:
+        return
+    answer.answer_value, days = promising[0][1], promising[0][2] or 7
+    asked = answer.created_at
     uow.session.add(
         UpdateOwed(
             incident_id=incident.id,
             follow_up_id=follow_up.id,
-            contact_id=None,
+            contact_id=person.contact_id,
             person_id=person.person_id,
             respondent_role=person.role,
-            response_id=answer.id if answer else None,
+            response_id=answer.id,
             asked_at=asked,
-            due_at=asked + timedelta(days=7),
-            given_at=asked + timedelta(days=5) if given else None,
+            due_at=asked + timedelta(days=days),
+            given_at=asked + timedelta(days=days - 2) if given else None,
             given_by=MANAGERS[incident.service_id] if given else None,
-            note="Told them the new night check and the sensor mat are in place."
-            if given
-            else None,
+            note="Told them about the new night checks and the sensor mat." if given else None,
         )
     )
 
