@@ -26,7 +26,8 @@ def demo(
         bool,
         typer.Option(
             "--if-empty",
-            help="Only when no service but the demo's has answers and nobody else signs in",
+            help="Only on a store with no real answers or dashboard users that never had "
+            "the demo taken out",
         ),
     ] = False,
     responses: Annotated[
@@ -35,7 +36,7 @@ def demo(
     ] = DEFAULT_RESPONSES,
 ) -> None:
     """Add a made-up provider with six months of answers, incidents, alerts and actions."""
-    from governance.demo_data import LOGINS_FILE, holds_demo_data, holds_real_data
+    from governance.demo_data import LOGINS_FILE, holds_demo_data, holds_real_data, was_removed
     from storage.migrate import upgrade_database
 
     settings = current_settings()
@@ -51,6 +52,9 @@ def demo(
             return
         if if_empty and holds_real_data(uow):
             typer.echo("The store holds real answers or dashboard users, so no demo was added.")
+            return
+        if if_empty and was_removed(uow):
+            typer.echo("The demo was taken out of this store before; 'covoice demo' adds it again.")
             return
     sets = _question_sets(settings)
     reader = _reader(settings)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, insert
 
 from checkin.question_sets import END, Question, QuestionSet
-from governance.demo_words import CONTENT, Tone, Voice, every_text, words_for
+from governance.demo_words import CONTENT, Tone, Voice, as_typed, every_text, words_for
 from storage.models import (
     Base,
     Consent,
@@ -300,7 +300,7 @@ def _answer(
     return {
         "question_id": question_id,
         "answer_value": value,
-        "free_text": words,
+        "free_text": as_typed(words, respondent.voice, plan.rng.random()) if words else None,
         "cqc_statements": list(question.cqc) if question else [],
         "created_at": at,
         "themes": tuple(question.themes) if question else (),

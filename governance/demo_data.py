@@ -36,7 +36,16 @@ from governance.demo_answers import (
 from governance.demo_events import add_actions, add_alerts, add_incidents
 from governance.demo_words import CONCERNS
 from governance.errors import GovernanceError
-from storage.models import Contact, DashboardUser, Person, Provider, Response, Service, utcnow
+from storage.models import (
+    AuditEntry,
+    Contact,
+    DashboardUser,
+    Person,
+    Provider,
+    Response,
+    Service,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from storage.unit_of_work import UnitOfWork
@@ -45,6 +54,7 @@ ACTOR = "covoice demo"
 PROVIDER = ("demo-brightwater", "Brightwater Care (demo)")
 DEFAULT_RESPONSES = 3000
 LOGINS_FILE = "demo-logins.txt"
+REMOVE_ACTION = "demo.remove"
 FIRST_NAMES = (
     "Amara", "Ben", "Carol", "Dev", "Eileen", "Faisal", "Grace", "Harry", "Ifeoma", "Jack",
     "Kerry", "Liam", "Maureen", "Nadia", "Owen", "Priya", "Ray", "Shona", "Tariq", "Una",
@@ -129,6 +139,12 @@ def holds_real_data(uow: UnitOfWork) -> bool:
     answers = exists().where(Response.service_id == Service.id, Service.demo.is_(False))
     users = exists().where(DashboardUser.username.not_in(DEMO_USERNAMES))
     return bool(uow.session.scalar(select(answers))) or bool(uow.session.scalar(select(users)))
+
+
+def was_removed(uow: UnitOfWork) -> bool:
+    """Whether someone took the demo out of this store before (the audit log keeps it)."""
+    removed = exists().where(AuditEntry.action == REMOVE_ACTION)
+    return bool(uow.session.scalar(select(removed)))
 
 
 def seed(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, or_, select
 
 from governance import audit
-from governance.demo_data import ACTOR, DEMO_USERNAMES, PROVIDER
+from governance.demo_data import ACTOR, DEMO_USERNAMES, PROVIDER, REMOVE_ACTION
 from storage.models import (
     Action,
     ActionResponse,
@@ -139,7 +139,7 @@ def remove_demo(uow: UnitOfWork, actor: str = ACTOR) -> dict[str, int]:
         count = _delete(uow, Provider, Provider.id == PROVIDER[0])
         if count:
             removed[Provider.__tablename__] = count
-    audit.record(uow, actor, "demo.remove", {"services": demo_ids, "removed": removed})
+    audit.record(uow, actor, REMOVE_ACTION, {"services": demo_ids, "removed": removed})
     return removed
 
 

@@ -279,6 +279,9 @@ def test_the_command_seeds_once_keeps_the_logins_private_and_removes_it_all(
     assert removed.exit_code == 0, removed.output
     assert "Removed the demo" in removed.output and "response:" in removed.output
     assert not logins.exists()
+    # Once taken out, `make run` does not put it back.
+    not_again = runner.invoke(app, ["demo", "--if-empty"], env=env)
+    assert not_again.exit_code == 0 and "taken out of this store before" in not_again.output
     with unit_of_work() as uow:
         assert not holds_demo_data(uow)
         assert count(uow, model=DashboardUser) == 0
