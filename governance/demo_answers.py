@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 
 from checkin.question_sets import END, Question, QuestionSet
 from governance.demo_words import CONTENT, Tone, Voice, as_typed, every_text, words_for
@@ -312,18 +312,23 @@ def _answer(
 
 def _insert(uow: UnitOfWork, plan: Checkins, chunk: list[_Checkin]) -> int:
     """Insert a chunk of check-ins with their contacts, consent, answers and themes."""
-    # Core statements on the session's connection: the ORM's bulk path adds nothing here
-    # and, with RETURNING over many batches, grows slower than the rows it inserts.
+    # Plain executemany on the session's connection, then the new ids read back by
+    # each row's unique key: RETURNING would send SQLite one row per statement.
     connection = uow.session.connection()
     kiosk = [c for c in chunk if c.respondent.contact_id is None]
     contacts = [_kiosk_contact(c, plan.rng) for c in kiosk]
     if contacts:
-        ids = connection.scalars(
-            insert(_table(Contact)).returning(Contact.id, sort_by_parameter_order=True), contacts
-        ).all()
-        for checkin, contact, contact_id in zip(kiosk, contacts, ids, strict=True):
-            checkin.conversation["contact_id"] = contact_id
-            checkin.conversation["sender_id"] = contact["sender_id"]
+        connection.execute(insert(_table(Contact)), contacts)
+        senders = [contact["sender_id"] for contact in contacts]
+        contact_ids = {
+            sender: contact_id
+            for sender, contact_id in connection.execute(
+                select(Contact.sender_id, Contact.id).where(Contact.sender_id.in_(senders))
+            ).tuples()
+        }
+        for checkin, sender in zip(kiosk, senders, strict=True):
+            checkin.conversation["contact_id"] = contact_ids[sender]
+            checkin.conversation["sender_id"] = sender
     connection.execute(insert(_table(Conversation)), [c.conversation for c in chunk])
     connection.execute(
         insert(_table(Consent)),
@@ -342,9 +347,16 @@ def _insert(uow: UnitOfWork, plan: Checkins, chunk: list[_Checkin]) -> int:
     if not rows:
         return 0
     theme_lists = [(row.pop("themes"), row.pop("text_themes")) for row in rows]
-    ids = connection.scalars(
-        insert(_table(Response)).returning(Response.id, sort_by_parameter_order=True), rows
-    ).all()
+    connection.execute(insert(_table(Response)), rows)
+    response_ids = {
+        (conversation, message): response_id
+        for response_id, conversation, message in connection.execute(
+            select(Response.id, Response.conversation_id, Response.source_message_id).where(
+                Response.conversation_id.in_([c.conversation["id"] for c in chunk])
+            )
+        ).tuples()
+    }
+    ids = [response_ids[(row["conversation_id"], row["source_message_id"])] for row in rows]
     question_themes = [
         {"response_id": i, "theme_id": t}
         for i, (ts, _) in zip(ids, theme_lists, strict=True)
