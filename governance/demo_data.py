@@ -15,7 +15,7 @@ import secrets
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,7 +242,7 @@ def _respondents(uow: UnitOfWork, rng: random.Random, now: datetime) -> list[Res
                 service_id=spec.id,
                 ref=f"{spec.code}-{101 + number}",
                 first_name=names.pop(),
-                created_at=now.replace(year=now.year - 1),
+                created_at=now - timedelta(days=365),
             )
             uow.session.add(person)
             uow.session.flush()

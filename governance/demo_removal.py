@@ -53,7 +53,8 @@ def remove_demo(uow: UnitOfWork, actor: str = ACTOR) -> dict[str, int]:
     """Delete the demo's services and every row hanging off them; the caller commits.
 
     Returns:
-        How many rows went from each table that lost any.
+        How many rows went from each table that lost any (nothing is recorded when
+        there was nothing to remove).
     """
     services = select(Service.id).where(Service.demo.is_(True)).scalar_subquery()
     demo_ids = list(uow.session.scalars(select(Service.id).where(Service.demo.is_(True))))
@@ -139,6 +140,8 @@ def remove_demo(uow: UnitOfWork, actor: str = ACTOR) -> dict[str, int]:
         count = _delete(uow, Provider, Provider.id == PROVIDER[0])
         if count:
             removed[Provider.__tablename__] = count
+    if not removed:
+        return removed
     audit.record(uow, actor, REMOVE_ACTION, {"services": demo_ids, "removed": removed})
     return removed
 
