@@ -15,7 +15,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run chat setup migrate test test-fast bench eval check clean
 
-run: setup ## Set up, then start the Rasa server, action server and app
+run: setup ## Set up, add the demo provider to an empty store, then start the stack
+	@$(VENV)/bin/covoice demo --if-empty
 	$(VENV)/bin/covoice run
 
 chat: ## Chat in this terminal with a running stack (make run in another)

@@ -103,7 +103,7 @@ def run(
             + (f"  Demo kiosk (tablet page):  {kiosk}\n" if kiosk else "")
             + f"  App and its API:           {settings.app_url}/docs\n"
             f"  Dashboard:                 {settings.app_url}/dashboard/ "
-            "(add a user first: covoice user add --username NAME --role admin)\n"
+            f"({_dashboard_logins(settings)})\n"
             f"  Rasa server:               {settings.rasa_url}\n"
             f"  Logs:                      {settings.data_dir / 'logs'}\n"
             f"  Speech:                    {voice_in_use(settings)}\n"
@@ -149,6 +149,15 @@ def _warn_undelivered_alerts(settings: Settings, warned: set[int]) -> None:
     warned.update(alert.id for alert in undelivered)
     if undelivered:
         typer.secho(undelivered_warning(undelivered), fg=typer.colors.RED, bold=True, err=True)
+
+
+def _dashboard_logins(settings: Settings) -> str:
+    from governance.demo_data import LOGINS_FILE
+
+    logins = settings.data_dir / LOGINS_FILE
+    if logins.exists():
+        return f"demo logins in {logins}"
+    return "add a user first: covoice user add --username NAME --role admin"
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -9,6 +9,7 @@ from cli import (
     apikey_commands,
     audit_commands,
     chat_commands,
+    demo_commands,
     export_commands,
     incident_commands,
     kiosk_commands,
@@ -35,6 +36,7 @@ app.command("send")(telegram_commands.send)
 app.command("sends")(telegram_commands.sends)
 app.command("contacts")(telegram_commands.contacts)
 app.command("tag")(tag_commands.tag)
+app.command("demo")(demo_commands.demo)
 app.add_typer(export_commands.export_app, name="export")
 app.add_typer(export_commands.inbox_app, name="inbox")
 app.add_typer(audit_commands.audit_app, name="audit")

@@ -19,6 +19,7 @@ from bot.dashboard.sessions import DashboardSession, DashboardSessions, LoginThr
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy, load_taxonomy
 from governance.dashboard_users import active_user
+from governance.demo_data import holds_demo_data
 from storage.unit_of_work import UnitOfWorkFactory
 
 SESSION_COOKIE = "covoice_dashboard"
@@ -78,7 +79,8 @@ class Dashboard:
                 self.sessions.end(token)
                 return None
             services = None if user.role.value != "manager" else tuple(user.services)
-            return Signed(Viewer(user.id, user.username, user.role.value, services), session)
+            viewer = Viewer(user.id, user.username, user.role.value, services, holds_demo_data(uow))
+            return Signed(viewer, session)
 
 
 def html(body: str, status: int = 200) -> HTMLResponse:

@@ -26,6 +26,8 @@ class Viewer:
     role: str
     # None: every service.
     services: tuple[str, ...] | None
+    # The store holds `covoice demo`'s made-up data: every page says so.
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ def page(title: str, main: str, viewer: Viewer | None = None, csrf: str = "") ->
             f"{csrf_field(csrf)}"
             '<button type="submit">Sign out</button></form></nav>'
         )
+        if viewer.demo:
+            account += (
+                '<p class="demo-banner"><strong>Demo data</strong>: this store holds made-up '
+                "services and people (names ending “(demo)”). Remove them with "
+                "<code>covoice demo --remove</code>.</p>"
+            )
     return (
         '<!doctype html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
