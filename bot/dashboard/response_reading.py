@@ -30,6 +30,8 @@ class ShownResponses:
     show_words: bool
     # Whether more rows match beyond these.
     more: bool
+    # Whether people are named by the services' own references (else pseudonyms).
+    references: bool
 
 
 def read_responses(
@@ -100,4 +102,4 @@ def read_responses(
             "words": show_words,
         },
     )
-    return ShownResponses(rows, person, show_words, more)
+    return ShownResponses(rows, person, show_words, more, reveal)
