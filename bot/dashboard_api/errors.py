@@ -39,13 +39,9 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def not_found(what: str) -> ApiError:
-    """The same answer whether the thing is someone else's or does not exist."""
-    return ApiError(
-        404,
-        "not_found",
-        f"There is no {what} that you can see. List what you can see with GET /api/v1/services.",
-    )
+def not_found(what: str, where_to_look: str) -> ApiError:
+    """The same answer, word for word, whether it is someone else's or does not exist."""
+    return ApiError(404, "not_found", f"There is no such {what} that you can see. {where_to_look}")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:

@@ -8,7 +8,7 @@ rows are read, named and audited by the page's own code (``response_reading``).
 # `Depends(caller)` from its annotations, and `caller` is a local name here.
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -21,7 +21,19 @@ from bot.dashboard_api.errors import ALWAYS, ApiError, error_responses, not_foun
 from bot.dashboard_api.paging import Cursor, Limit, time_and_id, write_cursor
 from governance import audit
 
-Filter = Annotated[str, Query(max_length=200)]
+
+def _filter(description: str, alias: str | None = None) -> Any:
+    return Query(alias=alias, max_length=200, description=description)
+
+
+Service = Annotated[str, _filter("Only this service's answers (an id from /services)")]
+Theme = Annotated[str, _filter("Only answers with this theme, from the question or the words")]
+Role = Annotated[str, _filter("Only answers given in this role, e.g. person or family")]
+Channel = Annotated[str, _filter("Only answers that came by this channel, e.g. kiosk")]
+QuestionSet = Annotated[str, _filter("Only answers to this question set")]
+Answer = Annotated[str, _filter("Only answers with this value, e.g. good")]
+From = Annotated[str, _filter("The first day, YYYY-MM-DD; 30 days before `to` if left out", "from")]
+To = Annotated[str, _filter("The last day, YYYY-MM-DD; today if left out")]
 
 
 class FilterOut(BaseModel):
@@ -75,14 +87,14 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
         who: Annotated[Caller, Depends(caller)],
         limit: Limit = 100,
         cursor: Cursor = None,
-        service: Filter = "",
-        theme: Filter = "",
-        role: Filter = "",
-        channel: Filter = "",
-        question_set: Filter = "",
-        answer: Filter = "",
-        from_: Annotated[str, Query(alias="from", max_length=200)] = "",
-        to: Filter = "",
+        service: Service = "",
+        theme: Theme = "",
+        role: Role = "",
+        channel: Channel = "",
+        question_set: QuestionSet = "",
+        answer: Answer = "",
+        from_: From = "",
+        to: To = "",
     ) -> ResponsesOut:
         """Answers that match, newest first, as the responses page shows them to the caller.
 
@@ -113,7 +125,7 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
                     {"service": raw["service"], "via": who.via},
                 )
                 uow.commit()
-                raise not_found(f"service '{raw['service']}'")
+                raise not_found("service", "List the ones you can see with GET /api/v1/services.")
             shown, problems = parse_filter(raw, choices)
             if shown is None:
                 raise ApiError(
