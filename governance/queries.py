@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from governance.service_days import DEFAULT_TIME_ZONE, on_service_days, stored_utc
@@ -46,7 +46,7 @@ class ResponseRow:
     text_themes: tuple[str, ...] = ()
     # The incident a follow-up answer is about, if it is one.
     incident_id: int | None = None
-    # The answer's own id in the store, for pages that link to it.
+    # The stored answer's own id: pages link to it, and a next page starts after it.
     response_id: int | None = None
 
 
@@ -64,6 +64,7 @@ def responses_between(
     answer_value: str | None = None,
     newest_first: bool = False,
     limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[ResponseRow]:
     """Answers stored from the start of ``first_day`` to the end of ``last_day``.
 
@@ -83,6 +84,8 @@ def responses_between(
         answer_value: only answers with this value (e.g. ``good``), if given.
         newest_first: the newest answers first instead of the oldest.
         limit: at most this many rows, if given.
+        after: only the answers that come after the one stored at this time with
+            this id, in the order asked for (to read on from a page's last row).
 
     Returns:
         Rows in the order the answers were stored; ``created_at`` is in UTC.
@@ -104,6 +107,11 @@ def responses_between(
         query = query.order_by(Response.created_at.desc(), Response.id.desc())
     else:
         query = query.order_by(Response.created_at, Response.id)
+    if after is not None:
+        at, response_id = after
+        beyond = Response.created_at < at if newest_first else Response.created_at > at
+        step = Response.id < response_id if newest_first else Response.id > response_id
+        query = query.where(or_(beyond, and_(Response.created_at == at, step)))
     if service_id:
         query = query.where(Response.service_id == service_id)
     if services is not None:

@@ -90,7 +90,7 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
             words = signed.viewer.role != "viewer"
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.alerts.view",
                 {
                     "service": service or None,
@@ -134,7 +134,7 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
             words = signed.viewer.role != "viewer"
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.alert.view",
                 {"alert": row.id, "service": row.service_id, "words": words},
             )
@@ -207,7 +207,7 @@ def _people(
     return people_shown(
         uow,
         dashboard.settings,
-        signed,
+        signed.viewer,
         names_reason(dashboard, signed),
         [(row.service_id, row.person_ref) for row in rows],
     )

@@ -88,7 +88,7 @@ def incidents_router(dashboard: Dashboard) -> APIRouter:
                 people = people_shown(
                     uow,
                     dashboard.settings,
-                    signed,
+                    signed.viewer,
                     names_reason(dashboard, signed),
                     [(found.service_id, ref) for ref in refs.values()],
                 )
@@ -97,7 +97,7 @@ def incidents_router(dashboard: Dashboard) -> APIRouter:
             words = signed.viewer.role != "viewer"
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.incident.view",
                 {"incident": found.id, "service": found.service_id, "words": words},
             )

@@ -10,45 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from html import escape
 
 from bot.dashboard.layout import Viewer, page, problems_box, select
+from bot.dashboard.response_filter import FilterChoices, ResponseFilter
 from governance.queries import ResponseRow
-
-
-@dataclass(frozen=True)
-class ResponseFilter:
-    service: str
-    theme: str
-    role: str
-    channel: str
-    question_set: str
-    answer: str
-    first: date
-    last: date
-
-    def as_detail(self) -> dict[str, object]:
-        return {
-            "service": self.service or None,
-            "theme": self.theme or None,
-            "role": self.role or None,
-            "channel": self.channel or None,
-            "question_set": self.question_set or None,
-            "answer": self.answer or None,
-            "from": self.first.isoformat(),
-            "to": self.last.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    services: Sequence[tuple[str, str]]
-    themes: Sequence[tuple[str, str]]
-    roles: Sequence[str]
-    channels: Sequence[str]
-    question_sets: Sequence[str]
-    answers: Sequence[str]
 
 
 def login_page(csrf: str, message: str = "", username: str = "") -> str:

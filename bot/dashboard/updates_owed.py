@@ -69,7 +69,7 @@ def updates_owed_router(dashboard: Dashboard) -> APIRouter:
                 people = people_shown(
                     uow,
                     dashboard.settings,
-                    signed,
+                    signed.viewer,
                     names_reason(dashboard, signed),
                     [(row.incident.service_id, row.person_ref) for row in rows],
                 )
@@ -77,7 +77,7 @@ def updates_owed_router(dashboard: Dashboard) -> APIRouter:
                 return refused(signed, "Cannot show the updates owed", str(error), 503)
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.updates_owed.view",
                 {
                     "service": service or None,

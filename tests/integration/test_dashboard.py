@@ -65,7 +65,7 @@ def test_signing_in_opens_the_responses_with_a_strict_http_only_cookie(
     assert signed.status_code == 303
     assert signed.headers["location"] == "/dashboard/responses"
     cookie = signed.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/;" in cookie
     # The app is on http://127.0.0.1 here, so the cookie cannot be Secure.
     assert "Secure" not in cookie
     page = client.get("/dashboard/responses", params=MARCH)
