@@ -14,7 +14,7 @@ from datetime import datetime
 from html import escape
 
 from bot.dashboard.layout import Viewer, page, problems_box, select
-from bot.dashboard.response_filter import FilterChoices, ResponseFilter
+from bot.dashboard.response_filter import ANY_INCIDENT, FLAGGED, FilterChoices, ResponseFilter
 from governance.queries import ResponseRow
 
 
@@ -57,6 +57,18 @@ def _filter_form(raw: dict[str, str], choices: FilterChoices, problems: Sequence
             [(q, q) for q in choices.question_sets],
         )
         + select("answer", "Answer", raw.get("answer", ""), [(a, a) for a in choices.answers])
+        + select(
+            "incident",
+            "Incident",
+            raw.get("incident", ""),
+            [(ANY_INCIDENT, "About any incident"), *choices.incidents],
+        )
+        + select(
+            "safeguarding",
+            "Safeguarding",
+            raw.get("safeguarding", ""),
+            [(FLAGGED, "Only words flagged for safeguarding")],
+        )
         + '<p><label for="from">From (day)</label>'
         f'<input id="from" name="from" type="date" value="{escape(raw.get("from", ""))}"></p>'
         '<p><label for="to">To (day)</label>'

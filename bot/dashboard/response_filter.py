@@ -9,19 +9,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.dashboard.layout import Viewer
 from covoice.taxonomy import Taxonomy
-from storage.models import Response, Service
+from storage.models import Incident, Response, Service
 from storage.unit_of_work import UnitOfWork
 
-FILTER_KEYS = ("service", "theme", "role", "channel", "question_set", "answer", "from", "to")
+FILTER_KEYS = (
+    "service",
+    "theme",
+    "role",
+    "channel",
+    "question_set",
+    "answer",
+    "incident",
+    "safeguarding",
+    "from",
+    "to",
+)
+# The safeguarding filter's one value: answers whose words raised an alert.
+FLAGGED = "flagged"
+ANY_INCIDENT = "any"
 DEFAULT_DAYS = 30
 LONGEST_VALUE = 64
+MAX_INCIDENTS = 200
 # Days outside these cannot be counted in a time zone without overflowing.
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
@@ -36,6 +51,16 @@ class ResponseFilter:
     answer: str
     first: date
     last: date
+    # "any", an incident's number, or "" for every answer.
+    incident: str = ""
+    flagged: bool = False
+
+    def incident_wanted(self) -> int | Literal["any"] | None:
+        if not self.incident:
+            return None
+        if self.incident == ANY_INCIDENT:
+            return "any"
+        return int(self.incident)
 
     def as_detail(self) -> dict[str, object]:
         return {
@@ -45,6 +70,8 @@ class ResponseFilter:
             "channel": self.channel or None,
             "question_set": self.question_set or None,
             "answer": self.answer or None,
+            "incident": self.incident or None,
+            "safeguarding": FLAGGED if self.flagged else None,
             "from": self.first.isoformat(),
             "to": self.last.isoformat(),
         }
@@ -58,6 +85,8 @@ class FilterChoices:
     channels: Sequence[str]
     question_sets: Sequence[str]
     answers: Sequence[str]
+    # (number, how the page names it) of the incidents in the user's services.
+    incidents: Sequence[tuple[str, str]] = ()
 
     def may_see_service(self, service: str) -> bool:
         return any(service == known for known, _ in self.services)
@@ -82,7 +111,18 @@ def filter_choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> Filte
         _stored(uow, Response.channel),
         _stored(uow, Response.question_set_id),
         _stored(uow, Response.answer_value),
+        _incidents(uow, viewer),
     )
+
+
+def _incidents(uow: UnitOfWork, viewer: Viewer) -> list[tuple[str, str]]:
+    query = select(Incident.id, Incident.type, Incident.occurred_at).order_by(Incident.id.desc())
+    if viewer.services is not None:
+        query = query.where(Incident.service_id.in_(viewer.services))
+    return [
+        (str(number), f"Incident {number}: {kind.value.replace('_', ' ')}, {at:%-d %b %Y}")
+        for number, kind, at in uow.session.execute(query.limit(MAX_INCIDENTS))
+    ]
 
 
 def parse_filter(
@@ -111,6 +151,16 @@ def parse_filter(
         )
     if raw["answer"] and raw["answer"] not in choices.answers:
         problems.append(f"No response has the answer '{raw['answer']}'. Choose one from the list.")
+    incident = raw.get("incident", "")
+    if incident and incident != ANY_INCIDENT and not (incident.isascii() and incident.isdigit()):
+        problems.append(
+            f"'{incident}' is not an incident. Choose one from the list, or 'About any incident'."
+        )
+    safeguarding = raw.get("safeguarding", "")
+    if safeguarding and safeguarding != FLAGGED:
+        problems.append(
+            f"'{safeguarding}' is not a safeguarding filter. Leave it empty, or use '{FLAGGED}'."
+        )
     today = date.today()
     last = _day(raw["to"], "To", problems) or today
     first = _day(raw["from"], "From", problems) or last - timedelta(days=DEFAULT_DAYS)
@@ -127,6 +177,8 @@ def parse_filter(
         raw["answer"],
         first,
         last,
+        incident,
+        safeguarding == FLAGGED,
     ), []
 
 

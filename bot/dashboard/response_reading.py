@@ -75,6 +75,8 @@ def read_responses(
         channel=shown.channel or None,
         question_set_id=shown.question_set or None,
         answer_value=shown.answer or None,
+        incident=shown.incident_wanted(),
+        flagged=shown.flagged,
         newest_first=True,
         limit=limit + 1,
         after=after,

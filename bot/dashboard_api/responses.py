@@ -14,7 +14,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from bot.dashboard.access import Dashboard, actor
-from bot.dashboard.response_filter import ResponseFilter, filter_choices, parse_filter, raw_filter
+from bot.dashboard.response_filter import (
+    FLAGGED,
+    ResponseFilter,
+    filter_choices,
+    parse_filter,
+    raw_filter,
+)
 from bot.dashboard.response_reading import read_responses
 from bot.dashboard.reveal import reason_problem
 from bot.dashboard_api.auth import Caller
@@ -33,6 +39,12 @@ Role = Annotated[str, _filter("Only answers given in this role, e.g. person or f
 Channel = Annotated[str, _filter("Only answers that came by this channel, e.g. kiosk")]
 QuestionSet = Annotated[str, _filter("Only answers to this question set")]
 Answer = Annotated[str, _filter("Only answers with this value, e.g. good")]
+Incident = Annotated[
+    str, _filter("Only answers following up this incident (its number), or `any` incident")
+]
+Safeguarding = Annotated[
+    str, _filter("`flagged`: only answers whose words raised a safeguarding alert")
+]
 From = Annotated[str, _filter("The first day, YYYY-MM-DD; 30 days before `to` if left out", "from")]
 To = Annotated[str, _filter("The last day, YYYY-MM-DD; today if left out")]
 NamesReason = Annotated[
@@ -51,6 +63,8 @@ class FilterOut(BaseModel):
     channel: str | None
     question_set: str | None
     answer: str | None
+    incident: str | None
+    safeguarding: str | None
     first: date = Field(serialization_alias="from")
     last: date = Field(serialization_alias="to")
 
@@ -101,6 +115,8 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
         channel: Channel = "",
         question_set: QuestionSet = "",
         answer: Answer = "",
+        incident: Incident = "",
+        safeguarding: Safeguarding = "",
         from_: From = "",
         to: To = "",
         names_reason: NamesReason = "",
@@ -125,6 +141,8 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
                 "channel": channel,
                 "question_set": question_set,
                 "answer": answer,
+                "incident": incident,
+                "safeguarding": safeguarding,
                 "from": from_,
                 "to": to,
             }
@@ -199,6 +217,8 @@ def _filter_out(shown: ResponseFilter) -> FilterOut:
         channel=shown.channel or None,
         question_set=shown.question_set or None,
         answer=shown.answer or None,
+        incident=shown.incident or None,
+        safeguarding=FLAGGED if shown.flagged else None,
         first=shown.first,
         last=shown.last,
     )
