@@ -222,7 +222,9 @@ def audit_page(viewer: Viewer, csrf: str, lines: Sequence[AuditLine], limit: int
         )
         table = (
             f'<p role="status" id="summary">The newest {len(lines)} entries '
-            f"(at most {limit}); all of them with: covoice audit list.</p>"
+            f"(at most {limit}).</p>"
+            '<p><a href="/dashboard/audit.jsonl" download>Download the whole audit log</a> '
+            "(JSON lines, oldest first; the download is itself written to the log).</p>"
             '<div class="table-wrap" role="region" aria-labelledby="caption" tabindex="0">'
             '<table><caption id="caption">Audit log</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"

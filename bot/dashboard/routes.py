@@ -47,6 +47,7 @@ from covoice.settings import Settings
 from governance import audit
 from governance.dashboard_users import check_login
 from governance.errors import GovernanceError
+from governance.exports import audit_jsonl
 from governance.service_days import stored_utc
 from storage.models import AuditEntry
 from storage.unit_of_work import UnitOfWorkFactory
@@ -248,6 +249,27 @@ def dashboard_router(settings: Settings, parts: Dashboard | None = None) -> APIR
             audit.record(uow, actor(viewer), "dashboard.audit.view", {"rows": len(lines)})
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
+
+    @router.get("/audit.jsonl")
+    def audit_export(request: Request) -> Response:
+        """The whole audit log for an admin to keep or inspect; the export is audited first."""
+        signed = signed_in(request)
+        if signed is None:
+            return to_login()
+        if signed.viewer.role != "admin":
+            return not_for_role(signed, "export the audit log")
+        with store(request)() as uow:
+            audit.record(uow, actor(signed.viewer), "dashboard.audit.export", {})
+            uow.commit()
+            body = audit_jsonl(uow.audit.list_all())
+        return Response(
+            body,
+            media_type="application/jsonl",
+            headers={
+                **PAGE_HEADERS,
+                "Content-Disposition": 'attachment; filename="covoice-audit-log.jsonl"',
+            },
+        )
 
     return router
 
