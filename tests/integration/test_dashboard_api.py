@@ -541,6 +541,9 @@ def test_another_services_row_an_unknown_id_and_a_word_get_the_same_404(
         for user in ("ada-admin", "vic-viewer"):
             for row in (oak, elm):
                 assert call(client, f"{path}/{row}", tokens[user]).status_code == 200
+    # An id with a slash in it is an address no endpoint answers: still the API's own body.
+    slashed = call(client, "/api/v1/alerts/1%2F2", tokens["mo-oak"])
+    assert slashed.status_code == 404 and slashed.json()["error"] == "not_found"
     asked = [e.detail["asked"] for e in audit(unit_of_work, "api.not_found")]
     assert asked[:2] == [str(seeded.safety.elm_alert), "999999"] and len(asked) == 21
 
