@@ -226,6 +226,9 @@ def test_a_pseudonym_key_that_is_not_the_stores_is_a_503_that_says_what_to_do(
     assert refused.status_code == 503
     assert refused.json()["error"] == "unavailable"
     assert "pseudonym" in refused.json()["message"] and OAK_WORDS not in refused.text
+    for path in ("/api/v1/alerts", "/api/v1/updates-owed"):
+        also = call(client, path, tokens["mo-oak"])
+        assert also.status_code == 503 and "pseudonym" in also.json()["message"], path
 
 
 def test_a_viewer_sees_pseudonyms_and_no_free_text(
