@@ -54,14 +54,6 @@ MAX_LINKED = 200
 def actions_router(dashboard: Dashboard) -> APIRouter:
     router = APIRouter()
 
-    def visible(uow: UnitOfWork, viewer: Viewer, raw_id: str) -> Action | None:
-        """The action, if it exists and the viewer may see its service."""
-        number = row_id(raw_id)
-        action = uow.session.get(Action, number) if number is not None else None
-        if action is None or not can_see(viewer, action.service_id):
-            return None
-        return action
-
     def no_such_action(uow: UnitOfWork, signed: Signed, asked: str) -> Response:
         return not_found(uow, signed, "action", asked, "Choose one from the action log.")
 
@@ -72,13 +64,9 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         if signed is None:
             return to_login()
         status = request.query_params.get("status", "")[:16]
-        if status and status not in ActionStatus.__members__:
-            return refused(
-                signed,
-                "Cannot show the action log",
-                "That is not a status. Choose open, in progress, done or dropped.",
-                400,
-            )
+        problem = status_problem(status)
+        if problem is not None:
+            return refused(signed, "Cannot show the action log", problem, 400)
         with dashboard.store(request)() as uow:
             actions = actions_for(uow, signed.viewer.services, status or None)
             names = _service_names(uow)
@@ -162,7 +150,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return to_login()
         sets = _plain_sets(request)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
                 return no_such_action(uow, signed, action_id)
             body = action_page(uow, action, dashboard.taxonomy, signed, sets, [])
@@ -186,7 +174,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         if not signed.form_is_genuine(form):
             return form_expired(signed)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
                 return no_such_action(uow, signed, action_id)
             try:
@@ -212,7 +200,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return form_expired(signed)
         sets = _plain_sets(request)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
                 return no_such_action(uow, signed, action_id)
             problems = []
@@ -250,6 +238,22 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         return html(page(action.title, body, signed.viewer, signed.csrf), 400)
 
     return router
+
+
+def visible_action(uow: UnitOfWork, viewer: Viewer, raw_id: str) -> Action | None:
+    """The action, if it exists and the viewer may see its service."""
+    number = row_id(raw_id)
+    action = uow.session.get(Action, number) if number is not None else None
+    if action is None or not can_see(viewer, action.service_id):
+        return None
+    return action
+
+
+def status_problem(status: str) -> str | None:
+    """What is wrong with the action log's status filter, in plain words, or None."""
+    if status and status not in ActionStatus.__members__:
+        return "That is not a status. Choose open, in progress, done or dropped."
+    return None
 
 
 def _ids(values: Sequence[str]) -> list[int]:

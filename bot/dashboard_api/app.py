@@ -15,11 +15,15 @@ from fastapi.openapi.utils import get_openapi
 from starlette.datastructures import State
 
 from bot.dashboard.access import Dashboard
+from bot.dashboard_api.actions import actions_routes
+from bot.dashboard_api.alerts import alerts_routes
 from bot.dashboard_api.audit_log import audit_routes
 from bot.dashboard_api.auth import Caller, caller_of
 from bot.dashboard_api.errors import answer_errors
+from bot.dashboard_api.incidents import incidents_routes
 from bot.dashboard_api.responses import responses_routes
 from bot.dashboard_api.services import services_routes
+from bot.dashboard_api.themes import themes_routes
 
 PREFIX = "/api/v1"
 DESCRIPTION = (
@@ -33,6 +37,10 @@ DESCRIPTION = (
 ROUTES: tuple[Callable[[Dashboard, Callable[..., Caller]], APIRouter], ...] = (
     services_routes,
     responses_routes,
+    themes_routes,
+    alerts_routes,
+    incidents_routes,
+    actions_routes,
     audit_routes,
 )
 

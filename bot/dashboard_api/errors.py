@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from governance.errors import GovernanceError
 
@@ -79,6 +80,16 @@ def answer_errors(api: FastAPI) -> None:
             problems=problems,
         )
         return JSONResponse(body.model_dump(), 400)
+
+    @api.exception_handler(HTTPException)
+    async def no_route(_: Request, error: HTTPException) -> JSONResponse:
+        # An address no endpoint answers (e.g. an id with a slash in it): the same body.
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "bad_request")
+        body = ErrorOut(
+            error=code,
+            message=f"{error.detail}. The API's addresses are listed at /api/v1/openapi.json.",
+        )
+        return JSONResponse(body.model_dump(), error.status_code, headers=error.headers)
 
     @api.exception_handler(GovernanceError)
     async def unavailable(_: Request, error: GovernanceError) -> JSONResponse:

@@ -6,6 +6,7 @@ The app runs with its real parts on a real store; Rasa is not needed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,38 @@ from governance.dashboard_tokens import issue_token, revoke_token
 from governance.dashboard_users import add_user, disable_user
 from governance.pseudonym_key import checked_pseudonym_secret
 from governance.pseudonyms import pseudonym
-from storage.models import AuditEntry, DashboardToken
+from storage.models import AuditEntry, DashboardToken, utcnow
 from storage.unit_of_work import UnitOfWork
+from tests.action_rows import OAK_DECISION, OVERDUE_DAYS, ActionIds, seed_actions
 from tests.conftest import fixture_settings
 from tests.dashboard_rows import ELM_WORDS, OAK_WORDS, PASSWORD, csrf_in, seed_dashboard
 from tests.integration.governance_rows import add_conversation, add_response
+from tests.safety_rows import (
+    ELM_ALERT_WORDS,
+    ELM_LEAD,
+    OAK_ALERT_WORDS,
+    OAK_FIRST_NAME,
+    OAK_LEAD,
+    OAK_SUMMARY,
+    SafetyIds,
+    seed_safety,
+)
+from tests.theme_rows import seed_theme_months
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
-ENDPOINTS = ("/api/v1/services", "/api/v1/responses", "/api/v1/audit")
+ENDPOINTS = (
+    "/api/v1/services",
+    "/api/v1/responses",
+    "/api/v1/themes",
+    "/api/v1/alerts",
+    "/api/v1/alerts/1",
+    "/api/v1/incidents",
+    "/api/v1/incidents/1",
+    "/api/v1/updates-owed",
+    "/api/v1/actions",
+    "/api/v1/actions/1",
+    "/api/v1/audit",
+)
 NOT_SIGNED_IN = "Send a dashboard token as 'Authorization: Bearer <token>'"
 
 
@@ -201,6 +226,9 @@ def test_a_pseudonym_key_that_is_not_the_stores_is_a_503_that_says_what_to_do(
     assert refused.status_code == 503
     assert refused.json()["error"] == "unavailable"
     assert "pseudonym" in refused.json()["message"] and OAK_WORDS not in refused.text
+    for path in ("/api/v1/alerts", "/api/v1/updates-owed"):
+        also = call(client, path, tokens["mo-oak"])
+        assert also.status_code == 503 and "pseudonym" in also.json()["message"], path
 
 
 def test_a_viewer_sees_pseudonyms_and_no_free_text(
@@ -367,7 +395,19 @@ def test_the_openapi_description_is_the_apis_own_and_declares_its_refusals(
     described = client.get("/api/v1/openapi.json")
     assert described.status_code == 200
     schema = described.json()
-    assert set(schema["paths"]) == {"/services", "/responses", "/audit"}
+    assert set(schema["paths"]) == {
+        "/services",
+        "/responses",
+        "/themes",
+        "/alerts",
+        "/alerts/{alert_id}",
+        "/incidents",
+        "/incidents/{incident_id}",
+        "/updates-owed",
+        "/actions",
+        "/actions/{action_id}",
+        "/audit",
+    }
     assert schema["servers"] == [{"url": "/api/v1"}]
     responses = schema["paths"]["/responses"]["get"]["responses"]
     assert {"200", "400", "401", "404", "503"} <= set(responses) and "422" not in responses
@@ -404,3 +444,327 @@ def test_tokens_are_made_listed_and_revoked_from_the_command_line(
     with unit_of_work() as uow:
         stored = uow.session.scalars(select(DashboardToken.token_hash)).all()
     assert raw not in stored
+
+
+# The other pages' endpoints: themes, safeguarding alerts, incidents, updates owed, actions.
+
+MONTHS = {"from": "2026-01", "to": "2026-03"}
+LISTS: dict[str, Callable[[dict[str, Any]], set[str]]] = {
+    "/api/v1/themes": lambda body: {trend["service_id"] for trend in body["trends"]},
+    "/api/v1/alerts": lambda body: {alert["service_id"] for alert in body["alerts"]},
+    "/api/v1/incidents": lambda body: {i["service_id"] for i in body["incidents"]},
+    "/api/v1/updates-owed": lambda body: {u["service_id"] for u in body["updates_owed"]},
+    "/api/v1/actions": lambda body: {action["service_id"] for action in body["actions"]},
+}
+REASON = "safeguarding referral for alert twelve"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    safety: SafetyIds
+    actions: ActionIds
+
+    def rows(self) -> dict[str, tuple[int, int]]:
+        """Each detail endpoint's (oak-house row, elm-lodge row)."""
+        return {
+            "/api/v1/alerts": (self.safety.oak_alert, self.safety.elm_alert),
+            "/api/v1/incidents": (self.safety.oak_incident, self.safety.elm_incident),
+            "/api/v1/actions": (self.actions.oak, self.actions.elm),
+        }
+
+
+@pytest.fixture
+def seeded(tokens: dict[str, str], unit_of_work: Callable[[], UnitOfWork]) -> Seeded:
+    with unit_of_work() as uow:
+        safety = seed_safety(uow, utcnow())
+        seed_theme_months(uow)
+        actions = seed_actions(uow)
+        uow.commit()
+    return Seeded(safety, actions)
+
+
+def read(client: TestClient, path: str, token: str, **params: Any) -> dict[str, Any]:
+    if path == "/api/v1/themes":
+        params = MONTHS | params
+    answered = call(client, path, token, **params)
+    assert answered.status_code == 200, (path, answered.text)
+    body: dict[str, Any] = answered.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("user", "services"),
+    [
+        ("ada-admin", {"elm-lodge", "oak-house"}),
+        ("mo-oak", {"oak-house"}),
+        ("bea-elm", {"elm-lodge"}),
+        ("vic-viewer", {"elm-lodge", "oak-house"}),
+    ],
+)
+def test_each_list_holds_the_services_each_role_may_see(
+    client: TestClient, tokens: dict[str, str], seeded: Seeded, user: str, services: set[str]
+) -> None:
+    for path, services_in in LISTS.items():
+        assert services_in(read(client, path, tokens[user])) == services, path
+
+
+def test_another_services_list_gets_the_same_404_as_an_unknown_service(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    for path in ("/api/v1/themes", "/api/v1/alerts", "/api/v1/incidents", "/api/v1/updates-owed"):
+        theirs = call(client, path, tokens["mo-oak"], service="elm-lodge")
+        unknown = call(client, path, tokens["mo-oak"], service="no-such")
+        assert theirs.status_code == unknown.status_code == 404, path
+        assert theirs.json() == unknown.json() and theirs.json()["error"] == "not_found"
+        own = read(client, path, tokens["bea-elm"], service="elm-lodge")
+        assert LISTS[path](own) == {"elm-lodge"}
+    refused = [e.detail["service"] for e in audit(unit_of_work, "api.alerts.refused")]
+    assert refused == ["elm-lodge", "no-such"]
+
+
+def test_another_services_row_an_unknown_id_and_a_word_get_the_same_404(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    for path, (oak, elm) in seeded.rows().items():
+        answers = [
+            call(client, f"{path}/{asked}", tokens["mo-oak"])
+            for asked in (elm, 999999, "abc", "-1", "1e3", "9" * 30, "%20")
+        ]
+        assert {answer.status_code for answer in answers} == {404}, path
+        assert all(answer.json() == answers[0].json() for answer in answers)
+        assert answers[0].json()["error"] == "not_found"
+        assert call(client, f"{path}/{oak}", tokens["mo-oak"]).status_code == 200
+        assert call(client, f"{path}/{elm}", tokens["bea-elm"]).status_code == 200
+        for user in ("ada-admin", "vic-viewer"):
+            for row in (oak, elm):
+                assert call(client, f"{path}/{row}", tokens[user]).status_code == 200
+    # An id with a slash in it is an address no endpoint answers: still the API's own body.
+    slashed = call(client, "/api/v1/alerts/1%2F2", tokens["mo-oak"])
+    assert slashed.status_code == 404 and slashed.json()["error"] == "not_found"
+    asked = [e.detail["asked"] for e in audit(unit_of_work, "api.not_found")]
+    assert asked[:2] == [str(seeded.safety.elm_alert), "999999"] and len(asked) == 21
+
+
+def test_themes_count_each_month_in_the_pages_way_and_flag_a_theme_getting_worse(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    params = {"service": "oak-house", "theme": "food_drink", "from": "2026-02", "to": "2026-03"}
+    for user in ("ada-admin", "mo-oak", "vic-viewer"):
+        body = read(client, "/api/v1/themes", tokens[user], **params)
+        assert body["filter"] == {
+            "service": "oak-house",
+            "theme": "food_drink",
+            "from": "2026-02",
+            "to": "2026-03",
+        }
+        [trend] = body["trends"]
+        assert trend["getting_worse"] is True and trend["answers"] == 11
+        # March: maria's words on food (unrated); the withdrawn check-in is left out.
+        assert trend["months"] == [
+            {"month": "2026-02", "answers": 5, "good": 4, "okay": 0, "bad": 1, "unrated": 0},
+            {"month": "2026-03", "answers": 6, "good": 2, "okay": 0, "bad": 3, "unrated": 1},
+        ]
+    entry = audit(unit_of_work, "api.themes.view")[-1]
+    assert entry.actor == "dashboard:vic-viewer" and entry.detail["from"] == "2026-02"
+    assert entry.detail["trends"] == 1 and entry.detail["via"].startswith("token ")
+
+
+@pytest.mark.parametrize(
+    ("params", "problems"),
+    [
+        (
+            {"theme": "nonsense", "from": "2026-13"},
+            [
+                "There is no theme 'nonsense'. Choose one from the list.",
+                "'From' must be a month written YYYY-MM between 2000-01 and 2099-12, e.g. 2026-06.",
+            ],
+        ),
+        (
+            {"from": "2026-04", "to": "2026-03"},
+            ["The 'From' month is after the 'To' month. Please give the earlier month first."],
+        ),
+        (
+            {"from": "2024-01", "to": "2026-01"},
+            [
+                "That is 25 months; the page shows at most 24 at once. "
+                "Please choose a shorter range."
+            ],
+        ),
+    ],
+)
+def test_a_bad_themes_filter_is_a_400_that_lists_each_problem(
+    client: TestClient, tokens: dict[str, str], params: dict[str, str], problems: list[str]
+) -> None:
+    bad = call(client, "/api/v1/themes", tokens["mo-oak"], **params)
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "bad_filter" and bad.json()["problems"] == problems
+
+
+def test_staff_read_an_alerts_words_and_leads_and_a_viewer_never_does(
+    client: TestClient, tokens: dict[str, str], seeded: Seeded, settings: Settings
+) -> None:
+    maria = pseudonym(settings.pseudonym_key.encode(), "oak-house", "maria-oak")
+    admin = read(client, "/api/v1/alerts", tokens["ada-admin"])
+    assert admin["words"] is True and admin["people"] == "pseudonyms"
+    by_id = {alert["id"]: alert for alert in admin["alerts"]}
+    assert by_id[seeded.safety.oak_alert]["words"] == OAK_ALERT_WORDS
+    assert by_id[seeded.safety.oak_alert]["notices"][0]["lead"] == OAK_LEAD
+    assert by_id[seeded.safety.oak_acknowledged]["acknowledged_by"] == OAK_LEAD
+    assert by_id[seeded.safety.oak_alert]["person"] == maria
+    assert [alert["id"] for alert in admin["undelivered"]] == [seeded.safety.elm_alert]
+    assert admin["undelivered"][0]["why"]
+
+    mine = read(client, "/api/v1/alerts", tokens["mo-oak"])
+    assert {alert["words"] for alert in mine["alerts"]} >= {OAK_ALERT_WORDS}
+    assert ELM_ALERT_WORDS not in str(mine) and mine["undelivered"] == []
+
+    for path in ("/api/v1/alerts", f"/api/v1/alerts/{seeded.safety.oak_acknowledged}"):
+        viewed = call(client, path, tokens["vic-viewer"])
+        assert viewed.status_code == 200 and viewed.json()["words"] is False
+        for secret in (
+            OAK_ALERT_WORDS,
+            ELM_ALERT_WORDS,
+            "I do not feel safe here",
+            OAK_LEAD,
+            ELM_LEAD,
+            "maria-oak",
+            OAK_FIRST_NAME,
+            "nobody told yet",
+        ):
+            assert secret not in viewed.text, (path, secret)
+        assert maria in viewed.text
+    one = read(client, f"/api/v1/alerts/{seeded.safety.oak_acknowledged}", tokens["vic-viewer"])
+    assert one["alert"]["status"] == "acknowledged" and one["alert"]["acknowledged_at"]
+    assert one["alert"]["acknowledged_by"] is None and one["alert"]["words"] is None
+
+
+def test_alerts_filter_by_status_and_refuse_an_unknown_status(
+    client: TestClient, tokens: dict[str, str], seeded: Seeded
+) -> None:
+    done = read(client, "/api/v1/alerts", tokens["mo-oak"], status="acknowledged")
+    assert [alert["id"] for alert in done["alerts"]] == [seeded.safety.oak_acknowledged]
+    bad = call(client, "/api/v1/alerts", tokens["mo-oak"], status="shut")
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_filter"
+    assert bad.json()["problems"][0].startswith("There is no alert status 'shut'.")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/alerts/{alert}", "/api/v1/incidents/{incident}", "/api/v1/updates-owed"],
+)
+def test_real_names_are_for_an_admin_with_a_reason_and_the_reason_is_kept(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+    path: str,
+) -> None:
+    address = path.format(alert=seeded.safety.oak_alert, incident=seeded.safety.oak_incident)
+    plain = call(client, address, tokens["ada-admin"])
+    assert plain.json()["people"] == "pseudonyms" and "maria-oak" not in plain.text
+    named = call(client, address, tokens["ada-admin"], names_reason=REASON)
+    assert named.status_code == 200 and named.json()["people"] == "names"
+    assert f"maria-oak ({OAK_FIRST_NAME})" in named.text
+    with unit_of_work() as uow:
+        entry = uow.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry is not None and entry.action.startswith("api.")
+    assert entry.reason == REASON and entry.detail["people"] == "names"
+    terse = call(client, address, tokens["ada-admin"], names_reason="why")
+    assert terse.status_code == 400 and terse.json()["error"] == "bad_reason"
+    for user in ("mo-oak", "vic-viewer"):
+        refused = call(client, address, tokens[user], names_reason=REASON)
+        assert refused.status_code == 403 and "maria-oak" not in refused.text
+
+
+def test_incidents_are_listed_with_counts_and_read_with_words_only_by_staff(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    settings: Settings,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    listed = read(client, "/api/v1/incidents", tokens["mo-oak"])
+    [oak] = listed["incidents"]
+    assert oak["id"] == seeded.safety.oak_incident and oak["notifiable"] is True
+    assert oak["people"] == 1 and oak["type"] == "fall"
+    assert oak["follow_ups"] == {"asked": 1, "answered": 1, "not_reached": 0}
+    assert oak["updates_owed"] == {"open": 2, "overdue": 1}
+    assert OAK_SUMMARY not in str(listed)
+
+    maria = pseudonym(settings.pseudonym_key.encode(), "oak-house", "maria-oak")
+    address = f"/api/v1/incidents/{seeded.safety.oak_incident}"
+    staff = read(client, address, tokens["mo-oak"])["incident"]
+    assert staff["summary"] == OAK_SUMMARY and staff["recorded_by"] == "manager-ann"
+    assert staff["people"] == [maria]
+    assert [f["status"] for f in staff["follow_ups"]] == ["answered"]
+    assert [o["overdue"] for o in staff["updates_owed"]] == [True, False]
+    assert staff["duty_of_candour"] is not None
+
+    viewed = call(client, address, tokens["vic-viewer"])
+    assert viewed.status_code == 200 and viewed.json()["words"] is False
+    incident = viewed.json()["incident"]
+    assert incident["summary"] is None and incident["recorded_by"] is None
+    assert incident["people"] == [maria]
+    for secret in (OAK_SUMMARY, "manager-ann", "maria-oak", OAK_FIRST_NAME):
+        assert secret not in viewed.text
+    elm = read(client, f"/api/v1/incidents/{seeded.safety.elm_incident}", tokens["ada-admin"])
+    assert elm["incident"]["duty_of_candour"] is None
+    entry = audit(unit_of_work, "api.incident.view")[-1]
+    assert entry.detail["words"] is True and entry.detail["people"] == "pseudonyms"
+
+
+def test_updates_owed_are_soonest_due_first_with_overdue_ones_saying_so(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    mine = read(client, "/api/v1/updates-owed", tokens["mo-oak"])["updates_owed"]
+    assert [row["id"] for row in mine] == [seeded.safety.oak_overdue, seeded.safety.oak_due]
+    assert [row["overdue"] for row in mine] == [True, False]
+    assert mine[0]["days"] == 2 and mine[0]["incident_id"] == seeded.safety.oak_incident
+    everyone = call(client, "/api/v1/updates-owed", tokens["vic-viewer"])
+    assert len(everyone.json()["updates_owed"]) == 3
+    assert "maria-oak" not in everyone.text and "bob-elm" not in everyone.text
+    entry = audit(unit_of_work, "api.updates_owed.view")[0]
+    assert entry.detail["rows"] == 2 and entry.detail["overdue"] == 1
+
+
+def test_actions_show_overdue_days_linked_answers_and_each_reviews_before_and_after(
+    client: TestClient,
+    tokens: dict[str, str],
+    seeded: Seeded,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> None:
+    log = read(client, "/api/v1/actions", tokens["ada-admin"])["actions"]
+    assert [action["id"] for action in log] == [seeded.actions.oak, seeded.actions.elm]
+    assert [action["overdue_days"] for action in log] == [OVERDUE_DAYS, 0]
+    assert log[0]["linked_answers"] == 1 and log[0]["review_count"] == 1
+    assert log[0]["status"] == "open" and log[0]["theme_id"] == "safety"
+    assert read(client, "/api/v1/actions", tokens["mo-oak"], status="done")["actions"] == []
+    bad = call(client, "/api/v1/actions", tokens["mo-oak"], status="finished")
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_filter"
+
+    address = f"/api/v1/actions/{seeded.actions.oak}"
+    action = read(client, address, tokens["mo-oak"])
+    assert action["decision"] == OAK_DECISION and action["created_by"] == "mo-oak"
+    assert [quote["words"] for quote in action["linked_words"]] == [OAK_WORDS]
+    [review] = action["reviews"]
+    assert review["before"] == {"answers": {"good": 1}, "rated": 1, "words_only": 0, "people": 1}
+    assert review["after"] == {"answers": {"bad": 1}, "rated": 1, "words_only": 0, "people": 1}
+    assert (review["asked"], review["on_kiosk"], review["reached"]) == (1, 1, 1)
+
+    viewed = call(client, address, tokens["vic-viewer"])
+    assert viewed.status_code == 200 and viewed.json()["linked_words"] is None
+    assert viewed.json()["linked_answers"] == 1 and OAK_WORDS not in viewed.text
+    assert viewed.json()["reviews"][0]["after"]["answers"] == {"bad": 1}
+    assert [e.detail["words"] for e in audit(unit_of_work, "api.action.view")] == [True, False]

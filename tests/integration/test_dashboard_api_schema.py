@@ -20,9 +20,12 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from bot.app import create_app
 from cli.stack import free_port
 from governance.dashboard_tokens import issue_token
+from storage.models import utcnow
 from storage.unit_of_work import UnitOfWork
+from tests.action_rows import seed_actions
 from tests.conftest import fixture_settings
 from tests.dashboard_rows import seed_dashboard
+from tests.safety_rows import seed_safety
 
 EXAMPLES = 40
 
@@ -36,6 +39,9 @@ def test_generated_requests_meet_no_server_error_and_match_the_description(
 ) -> None:
     with unit_of_work() as uow:
         seed_dashboard(uow)
+        # Rows for every page's endpoint, so generated ids and filters can find some.
+        seed_safety(uow, utcnow())
+        seed_actions(uow)
         token = issue_token(uow, "test", "ada-admin", "schema test").raw
         uow.commit()
     app = create_app(
