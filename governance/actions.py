@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from governance.audit import record
 from governance.errors import GovernanceError
-from storage.models import Action, ActionResponse, ActionStatus, Response, utcnow
+from governance.withdrawal import usable_conversation
+from storage.models import Action, ActionResponse, ActionStatus, Conversation, Response, utcnow
 
 if TYPE_CHECKING:
     from storage.unit_of_work import UnitOfWork
@@ -79,16 +80,20 @@ def record_action(
     if draft.response_ids:
         found = set(
             uow.session.scalars(
-                select(Response.id).where(
+                select(Response.id)
+                .join(Conversation, Conversation.id == Response.conversation_id)
+                .where(
                     Response.id.in_(draft.response_ids),
                     Response.service_id == draft.service_id,
+                    usable_conversation(),
                 )
             )
         )
         if found != set(draft.response_ids):
             problems.append(
-                "Some of the chosen answers are not from this service. Choose the answers "
-                "again from the responses page, filtered to one service."
+                "Some of the chosen answers are not from this service, or were taken back by "
+                "the person. Choose the answers again from the responses page, filtered to "
+                "one service."
             )
     if problems:
         raise ActionError(" ".join(problems))

@@ -198,3 +198,14 @@ def _checked_password(password: str) -> str:
             "(a few unrelated words make a good one)."
         )
     return password
+
+
+def seen_services(user: DashboardUser) -> tuple[str, ...] | None:
+    """The services a user may see: a manager's own, or every one (None).
+
+    An admin or viewer the demo made is kept to the demo's services, so its
+    known logins never reach real people's data.
+    """
+    if user.role is DashboardRole.manager or user.services:
+        return tuple(user.services)
+    return None

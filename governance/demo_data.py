@@ -213,8 +213,11 @@ def seed(
         select(func.count()).where(Response.service_id.in_([spec.id for spec in SERVICES]))
     )
     logins = [Login(username, role, services, _password()) for username, role, services in USERS]
+    demo_services = [spec.id for spec in SERVICES]
     for login in logins:
-        add_user(uow, actor, login.username, login.password, login.role, login.services)
+        user = add_user(uow, actor, login.username, login.password, login.role, login.services)
+        # Even the demo's admin and viewer see only the demo: their logins are written down.
+        user.services = list(login.services) or demo_services
     people = len({r.person_id for r in respondents})
     audit.record(
         uow,

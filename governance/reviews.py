@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from bot.sending import QuietHours, SendError, schedule
 from checkin.aftercare import AUDIENCE_ROLES
 from checkin.question_sets import theme_set_id
-from governance.actions import ActionError
+from governance.actions import OPEN_STATUSES, ActionError
 from governance.audit import record
 from governance.withdrawal import usable_conversation, withdrawn_at
 from storage.models import (
@@ -130,7 +130,8 @@ def _people_before(action: Action) -> Select[tuple[int]]:
     """The people whose answers the action came from, else who spoke on its theme before it."""
     if action.responses:
         return select(Response.person_id).where(
-            Response.id.in_([link.response_id for link in action.responses])
+            Response.id.in_([link.response_id for link in action.responses]),
+            Response.respondent_role.in_(PERSON_ROLES),
         )
     start = action.created_at - timedelta(days=BEFORE_DAYS)
     return _on_theme(action, start, action.created_at).with_only_columns(Response.person_id)
@@ -175,6 +176,7 @@ def start_review_on_kiosk(
     found = uow.session.execute(
         select(ActionReviewAsk, ActionReview.question_set_id)
         .join(ActionReview, ActionReview.id == ActionReviewAsk.review_id)
+        .join(Action, Action.id == ActionReview.action_id)
         .join(Person, Person.id == ActionReviewAsk.person_id)
         .where(
             Person.service_id == service_id,
@@ -182,6 +184,8 @@ def start_review_on_kiosk(
             ActionReviewAsk.channel == "kiosk",
             ActionReviewAsk.started_at.is_(None),
             ActionReview.due_at <= now,
+            # A done or dropped action asks nobody any more.
+            Action.status.in_(OPEN_STATUSES),
         )
         .order_by(ActionReview.due_at, ActionReviewAsk.id)
         .limit(1)
@@ -207,9 +211,6 @@ class Tally:
     @property
     def rated(self) -> int:
         return sum(self.answers.values())
-
-    def share(self, value: str) -> float:
-        return self.answers.get(value, 0) / self.rated if self.rated else 0.0
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,8 @@ def _on_theme(action: Action, start: datetime, end: datetime) -> Select[tuple[st
         .join(Conversation, Conversation.id == Response.conversation_id)
         .where(
             Response.service_id == action.service_id,
+            # The people's own answers (alone or with staff helping), not their family's.
+            Response.respondent_role.in_(PERSON_ROLES),
             Response.created_at >= start,
             Response.created_at < end,
             Response.id.in_(on_theme),

@@ -18,7 +18,7 @@ from bot.dashboard.layout import Viewer, message_page
 from bot.dashboard.sessions import DashboardSession, DashboardSessions, LoginThrottle
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy, load_taxonomy
-from governance.dashboard_users import active_user
+from governance.dashboard_users import active_user, seen_services
 from governance.demo_data import holds_demo_data
 from storage.unit_of_work import UnitOfWorkFactory
 
@@ -80,7 +80,7 @@ class Dashboard:
             if user is None or not self.sessions.still_valid_for(session, user.password_hash):
                 self.sessions.end(token)
                 return None
-            services = None if user.role.value != "manager" else tuple(user.services)
+            services = seen_services(user)
             viewer = Viewer(user.id, user.username, user.role.value, services, holds_demo_data(uow))
             return Signed(viewer, session)
 

@@ -17,12 +17,23 @@ from bot.dashboard.layout import Viewer, csrf_field, page, problems_box, table
 from bot.dashboard.layout import select as select_field
 from covoice.taxonomy import Taxonomy
 from governance.actions import age_in_days, days_overdue, label
-from governance.reviews import Comparison, compare
+from governance.reviews import Comparison, Tally, compare
 from governance.service_days import stored_utc
-from storage.models import Action, ActionReview, ActionStatus, ReviewAudience, Service, utcnow
+from governance.withdrawal import usable_conversation
+from storage.models import (
+    Action,
+    ActionReview,
+    ActionStatus,
+    Conversation,
+    ReviewAudience,
+    Service,
+    utcnow,
+)
 from storage.models import Response as StoredResponse
 from storage.unit_of_work import UnitOfWork
 
+# In place of staff names and written words, which may name people, for a viewer.
+NOT_FOR_VIEWERS = "Shown to admins and managers only."
 # A share of fewer answers than this is shown only as counts.
 SMALL = 5
 WORDS_SHOWN = 20
@@ -78,7 +89,7 @@ def log_page(
             for cell in (
                 names.get(action.service_id, action.service_id),
                 _theme_label(taxonomy, action.theme_id),
-                action.owner,
+                action.owner if viewer.role != "viewer" else NOT_FOR_VIEWERS,
                 f"{action.due_on:%-d %b %Y}",
                 label(action.status),
                 f"{age_in_days(action, now)} days",
@@ -180,19 +191,25 @@ def action_page(
     service = uow.session.get(Service, action.service_id)
     theme = _theme_label(taxonomy, action.theme_id)
     late = _overdue_words(action, today)
+    # Staff names and the staff's own words may name people: not for viewers.
+    staff = viewer.role != "viewer"
+    by = f" by {action.created_by.removeprefix('dashboard:')}" if staff else ""
     facts = [
         ("Service", service.name if service else action.service_id),
         ("Theme", theme),
         ("Status", label(action.status)),
-        ("Owner", action.owner),
+        ("Owner", action.owner if staff else NOT_FOR_VIEWERS),
         ("Due", f"{action.due_on:%-d %B %Y}" + (f" ({late})" if late else "")),
         (
             "Recorded",
-            f"{stored_utc(action.created_at):%-d %B %Y} by "
-            f"{action.created_by.removeprefix('dashboard:')}, "
-            f"{age_in_days(action, now)} days ago",
+            f"{stored_utc(action.created_at):%-d %B %Y}{by}, {age_in_days(action, now)} days ago",
         ),
     ]
+
+    def words(text: str) -> str:
+        shown = text if staff else NOT_FOR_VIEWERS
+        return f'<p class="words" dir="auto">{escape(shown)}</p>'
+
     listed = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     body = (
         f"<h1>{escape(action.title)}</h1>"
@@ -200,11 +217,11 @@ def action_page(
         + f'<dl class="facts">{listed}</dl>'
         + _input_section(uow, action, viewer)
         + "<h2>Decision</h2>"
-        + f'<p class="words" dir="auto">{escape(action.decision)}</p>'
+        + words(action.decision)
         + "<h2>Risks and proportionality</h2>"
-        + f'<p class="words" dir="auto">{escape(action.risks or "None written.")}</p>'
+        + words(action.risks or "None written.")
         + "<h2>Action: what changes in day-to-day practice</h2>"
-        + f'<p class="words" dir="auto">{escape(action.change)}</p>'
+        + words(action.change)
     )
     if viewer.role != "viewer":
         statuses = "".join(
@@ -261,7 +278,12 @@ def linked_words(uow: UnitOfWork, action: Action) -> list[StoredResponse]:
     return list(
         uow.session.scalars(
             select(StoredResponse)
-            .where(StoredResponse.id.in_(ids), StoredResponse.free_text.is_not(None))
+            .join(Conversation, Conversation.id == StoredResponse.conversation_id)
+            .where(
+                StoredResponse.id.in_(ids),
+                StoredResponse.free_text.is_not(None),
+                usable_conversation(),  # words a person took back are never shown
+            )
             .order_by(StoredResponse.created_at)
             .limit(WORDS_SHOWN)
         )
@@ -273,6 +295,27 @@ def _cell(count: int, rated: int) -> str:
     if rated >= SMALL:
         return f"{count} ({round(100 * count / rated)}%)"
     return f"{count} of {rated}" if rated else "0"
+
+
+def _scale_of(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    """Each answer value's scale, as the values a share of it is taken among."""
+    return {
+        option.value: tuple(o.value for o in options)
+        for options in taxonomy.scales.values()
+        for option in options
+    }
+
+
+def _among(tally: Tally, value: str, scale_of: dict[str, tuple[str, ...]]) -> int:
+    """How many answers a share of ``value`` is out of: those on its own scale only.
+
+    A yes/no answer and a good/okay/not good one are never shares of one total;
+    answers to choice questions are counted apart from both.
+    """
+    scale = scale_of.get(value)
+    if scale is None:
+        return sum(n for v, n in tally.answers.items() if v not in scale_of)
+    return sum(tally.answers.get(v, 0) for v in scale)
 
 
 def _answer_labels(taxonomy: Taxonomy, result: Comparison) -> list[tuple[str, str]]:
@@ -305,9 +348,13 @@ def _review_section(
         f"({stored_utc(result.before_from):%-d %b %Y} to {stored_utc(result.before_to):%-d %b %Y})"
         f" and since {stored_utc(result.after_from):%-d %b %Y}"
     )
+    scale_of = _scale_of(taxonomy)
     rows = [
         [name, str(tally.rated)]
-        + [_cell(tally.answers.get(value, 0), tally.rated) for value, _ in labels]
+        + [
+            _cell(tally.answers.get(value, 0), _among(tally, value, scale_of))
+            for value, _ in labels
+        ]
         + [str(tally.words), str(tally.people)]
         for name, tally in (
             ("Before the action", result.before),
@@ -318,26 +365,33 @@ def _review_section(
     return (
         f'<section aria-labelledby="review-{number}"><h3 id="review-{number}">Review {number}</h3>'
         + intro
-        + f'<p role="status">{escape(_verdict(result, labels))}</p>'
+        + f'<p role="status">{escape(_verdict(result, labels, scale_of))}</p>'
         + table(caption, headings, rows)
         + "</section>"
     )
 
 
-def _verdict(result: Comparison, labels: Sequence[tuple[str, str]]) -> str:
-    """The before/after in one plain sentence; shares only from enough answers."""
+def _verdict(
+    result: Comparison, labels: Sequence[tuple[str, str]], scale_of: dict[str, tuple[str, ...]]
+) -> str:
+    """The before/after in one plain sentence; shares only from enough answers on one scale."""
     before, after = result.before, result.after
     if after.rated == 0:
+        if stored_utc(result.after_from) > utcnow():
+            return f"Asking starts on {stored_utc(result.after_from):%-d %B %Y}."
         return "No one has answered on this theme since the review was sent yet."
-    if before.rated < SMALL or after.rated < SMALL:
+    changes = []
+    for value, text in labels:
+        was, now = _among(before, value, scale_of), _among(after, value, scale_of)
+        if was >= SMALL and now >= SMALL:
+            old = round(100 * before.answers.get(value, 0) / was)
+            new = round(100 * after.answers.get(value, 0) / now)
+            changes.append(f"“{text}” from {old}% to {new}%")
+    if not changes:
         return (
             f"Too few answers to compare as shares: {before.rated} before and {after.rated} "
             "since. Read the counts."
         )
-    changes = [
-        f"“{text}” from {round(100 * before.share(value))}% to {round(100 * after.share(value))}%"
-        for value, text in labels
-    ]
     return "Answers went: " + "; ".join(changes) + "."
 
 

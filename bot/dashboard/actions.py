@@ -8,6 +8,7 @@ without anyone's words.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 
@@ -99,12 +100,16 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
 
     @router.post("/actions/new")
     async def create_action(request: Request) -> Response:
+        lists = await read_form_lists(request, max_fields=20 + MAX_LINKED)
+        # The store's work runs off the event loop, which the kiosk and Telegram share.
+        return await asyncio.to_thread(record_from_form, request, lists)
+
+    def record_from_form(request: Request, lists: dict[str, list[str]]) -> Response:
         signed = dashboard.signed_in(request)
         if signed is None:
             return to_login()
         if signed.viewer.role == "viewer":
             return not_for_role(signed, "record actions")
-        lists = await read_form_lists(request, max_fields=20 + MAX_LINKED)
         form = {key: values[0] for key, values in lists.items()}
         if not signed.form_is_genuine(form):
             return form_expired(signed)
@@ -165,12 +170,15 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
 
     @router.post("/actions/{action_id}/status")
     async def change_status(action_id: str, request: Request) -> Response:
+        form = await read_form(request)
+        return await asyncio.to_thread(status_from_form, action_id, request, form)
+
+    def status_from_form(action_id: str, request: Request, form: dict[str, str]) -> Response:
         signed = dashboard.signed_in(request)
         if signed is None:
             return to_login()
         if signed.viewer.role == "viewer":
             return not_for_role(signed, "change actions")
-        form = await read_form(request)
         if not signed.form_is_genuine(form):
             return form_expired(signed)
         with dashboard.store(request)() as uow:
@@ -190,12 +198,15 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
     @router.post("/actions/{action_id}/reviews")
     async def add_review(action_id: str, request: Request) -> Response:
         """Schedule asking people again; the bot sends or the kiosk offers it when due."""
+        form = await read_form(request)
+        return await asyncio.to_thread(review_from_form, action_id, request, form)
+
+    def review_from_form(action_id: str, request: Request, form: dict[str, str]) -> Response:
         signed = dashboard.signed_in(request)
         if signed is None:
             return to_login()
         if signed.viewer.role == "viewer":
             return not_for_role(signed, "schedule reviews")
-        form = await read_form(request)
         if not signed.form_is_genuine(form):
             return form_expired(signed)
         sets = _plain_sets(request)
@@ -206,7 +217,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             problems = []
             weeks = form.get("weeks", "").strip()
             audience = form.get("audience", "")
-            if not weeks.isdigit() or len(weeks) > 3:
+            if not (weeks.isascii() and weeks.isdigit()) or len(weeks) > 3:
                 problems.append("Please give the number of weeks as a whole number, 0 to 52.")
             if audience not in ReviewAudience.__members__:
                 problems.append("Please choose whom to ask.")
@@ -258,7 +269,7 @@ def status_problem(status: str) -> str | None:
 
 def _ids(values: Sequence[str]) -> list[int]:
     """Answer ids from a form or query string; anything not a number is dropped."""
-    return sorted({int(v) for v in values[:MAX_LINKED] if v.isdigit() and len(v) <= 12})
+    return sorted({n for n in (row_id(v) for v in values[:MAX_LINKED]) if n is not None})
 
 
 def _day(text: str) -> date | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.dashboard.layout import Viewer
+from bot.dashboard.scope import row_id
 from covoice.taxonomy import Taxonomy
 from storage.models import Incident, Response, Service
 from storage.unit_of_work import UnitOfWork
@@ -152,7 +153,7 @@ def parse_filter(
     if raw["answer"] and raw["answer"] not in choices.answers:
         problems.append(f"No response has the answer '{raw['answer']}'. Choose one from the list.")
     incident = raw.get("incident", "")
-    if incident and incident != ANY_INCIDENT and not (incident.isascii() and incident.isdigit()):
+    if incident and incident != ANY_INCIDENT and row_id(incident) is None:
         problems.append(
             f"'{incident}' is not an incident. Choose one from the list, or 'About any incident'."
         )

@@ -44,7 +44,7 @@ class ActionListed(BaseModel):
     theme_id: str
     theme: str = Field(description="The theme's label")
     title: str
-    owner: str
+    owner: str | None = Field(description="Null for a viewer: staff names are not shown")
     due_on: date
     status: str
     age_days: int = Field(description="Days since it was recorded")
@@ -89,11 +89,13 @@ class LinkedWordsOut(BaseModel):
 
 
 class ActionOut(ActionListed):
-    decision: str = Field(description="What was agreed and why")
-    risks: str = Field(description="The risks, and why the change is proportionate")
-    change: str = Field(description="What changes in day-to-day practice")
+    decision: str | None = Field(description="What was agreed and why; null for a viewer")
+    risks: str | None = Field(
+        description="The risks, and why the change is proportionate; null for a viewer"
+    )
+    change: str | None = Field(description="What changes in day-to-day practice; null for a viewer")
     created_at: datetime
-    created_by: str
+    created_by: str | None
     updated_at: datetime | None
     linked_words: list[LinkedWordsOut] | None = Field(
         description=f"The words of the first {WORDS_SHOWN} linked answers that have words, "
@@ -122,7 +124,8 @@ def actions_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRo
         with dashboard.store(request)() as uow:
             found = actions_for(uow, who.viewer.services, status or None)
             today, now = date.today(), utcnow()
-            listed = [_listed(a, dashboard.taxonomy, today, now) for a in found]
+            words = who.viewer.role != "viewer"
+            listed = [_listed(a, dashboard.taxonomy, today, now, words) for a in found]
             audit.record(
                 uow,
                 actor(who.viewer),
@@ -164,14 +167,16 @@ def _theme_label(taxonomy: Taxonomy, theme_id: str) -> str:
     return theme.label if theme is not None else theme_id
 
 
-def _listed(action: Action, taxonomy: Taxonomy, today: date, now: datetime) -> ActionListed:
+def _listed(
+    action: Action, taxonomy: Taxonomy, today: date, now: datetime, words: bool
+) -> ActionListed:
     return ActionListed(
         id=action.id,
         service_id=action.service_id,
         theme_id=action.theme_id,
         theme=_theme_label(taxonomy, action.theme_id),
         title=action.title,
-        owner=action.owner,
+        owner=action.owner if words else None,
         due_on=action.due_on,
         status=action.status.value,
         age_days=age_in_days(action, now),
@@ -183,7 +188,7 @@ def _listed(action: Action, taxonomy: Taxonomy, today: date, now: datetime) -> A
 
 def _action_out(uow: UnitOfWork, action: Action, taxonomy: Taxonomy, words: bool) -> ActionOut:
     now = utcnow()
-    listed = _listed(action, taxonomy, date.today(), now)
+    listed = _listed(action, taxonomy, date.today(), now, words)
     quoted = None
     if words:
         quoted = [
@@ -192,11 +197,11 @@ def _action_out(uow: UnitOfWork, action: Action, taxonomy: Taxonomy, words: bool
         ]
     return ActionOut(
         **listed.model_dump(),
-        decision=action.decision,
-        risks=action.risks,
-        change=action.change,
+        decision=action.decision if words else None,
+        risks=action.risks if words else None,
+        change=action.change if words else None,
         created_at=stored_utc(action.created_at),
-        created_by=action.created_by.removeprefix("dashboard:"),
+        created_by=action.created_by.removeprefix("dashboard:") if words else None,
         updated_at=stored_utc(action.updated_at) if action.updated_at else None,
         linked_words=quoted,
         reviews=[_review_out(uow, review, action, now) for review in action.reviews],

@@ -20,6 +20,7 @@ from bot.dashboard.access import SESSION_COOKIE, Dashboard
 from bot.dashboard.layout import Viewer
 from bot.dashboard_api.errors import ApiError
 from governance.dashboard_tokens import token_holder
+from governance.dashboard_users import seen_services
 
 CSRF_HEADER = "X-CSRF-Token"
 # A session cookie is sent by the browser on its own; anything but a read must
@@ -88,8 +89,7 @@ def _by_token(dashboard: Dashboard, request: Request, raw: str) -> Caller:
         if holder is None:
             raise unauthorized()
         user = holder.user
-        services = tuple(user.services) if user.role.value == "manager" else None
-        viewer = Viewer(user.id, user.username, user.role.value, services)
+        viewer = Viewer(user.id, user.username, user.role.value, seen_services(user))
         uow.commit()
     return Caller(viewer, f"token {holder.prefix}")
 

@@ -35,8 +35,10 @@ PUBLIC = {
     ("GET", "/dashboard/dashboard.css"),
     ("GET", "/api/v1/openapi.json"),
 }
-# Words that only an admin or oak-house's manager may read.
-OAK_ONLY = (OAK_WORDS, OAK_ALERT_WORDS, OAK_SUMMARY, "maria-oak")
+OWNER = "Ola Okafor"
+DECISION = "Serve tea in warmed pots because people said it is cold."
+# Words and names that only an admin or oak-house's manager may read.
+OAK_ONLY = (OAK_WORDS, OAK_ALERT_WORDS, OAK_SUMMARY, "maria-oak", OWNER, DECISION)
 # A path's id is named by the part before it: /alerts/{id} is an alert's.
 ROW_KINDS = {"responses": "response", "alerts": "alert", "incidents": "incident"}
 ROW_KINDS |= {"actions": "action", "updates-owed": "owed"}
@@ -78,10 +80,10 @@ def app_and_rows(
             "oak-house",
             "food_drink",
             "Hot drinks served hot",
-            "Serve tea in warmed pots because people said it is cold.",
+            DECISION,
             "",
             "Tea is made in the lounge, not carried from the kitchen.",
-            "Cook",
+            OWNER,
             date.today(),
             (answer.id,),
         )

@@ -18,6 +18,7 @@ from cli.main import app
 from cli.stack import free_port
 from covoice.settings import Settings
 from covoice.taxonomy import Taxonomy
+from governance.dashboard_users import find_user, seen_services
 from governance.demo_data import (
     LOGINS_FILE,
     SERVICES,
@@ -48,7 +49,8 @@ from storage.models import (
     UpdateOwed,
 )
 from storage.unit_of_work import UnitOfWork, open_store
-from tests.conftest import FIXTURE_SETS, fixture_settings
+from tests.conftest import FIXTURE_SETS, fixture_settings, seed_service
+from tests.dashboard_rows import csrf_in
 from tests.integration.governance_rows import add_conversation, add_response
 
 runner = CliRunner()
@@ -337,3 +339,38 @@ def test_the_demo_manager_sees_the_banner_and_only_their_service(
         params={"service": "demo-oak-view", "from": since, "to": NOW.date().isoformat()},
     )
     assert other.status_code == 404
+
+
+def test_the_demos_admin_and_viewer_see_only_the_demo_never_real_people(
+    tmp_path: Path, sets: DemoSets
+) -> None:
+    url = f"sqlite:///{tmp_path / 'covoice.db'}"
+    upgrade_database(url)
+    store = open_store(url)
+    seed_service(store)  # a real service, oak-house
+    with store() as uow:
+        made = seed(uow, sets, now=NOW)
+        uow.commit()
+    with store() as uow:
+        for login in made.logins:
+            user = find_user(uow, login.username)
+            assert user is not None
+            assert set(seen_services(user) or ()) <= DEMO_IDS, login.username
+    settings = fixture_settings(
+        tmp_path, database_url=url, rasa_url=f"http://127.0.0.1:{free_port()}"
+    )
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        admin = next(login for login in made.logins if login.role == "admin")
+        form = client.get("/dashboard/login")
+        client.post(
+            "/dashboard/login",
+            data={
+                "csrf": csrf_in(form.text),
+                "username": admin.username,
+                "password": admin.password,
+            },
+        )
+        real = client.get("/dashboard/responses", params={"service": "oak-house"})
+        assert real.status_code == 404
+        demo = client.get("/dashboard/responses", params={"service": "demo-riverside"})
+        assert demo.status_code == 200
