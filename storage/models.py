@@ -182,8 +182,12 @@ class Response(Base):
     """One answer, tagged to its person, service, question and themes."""
 
     __tablename__ = "response"
-    # Re-delivery of the same message must not store the answer twice.
-    __table_args__ = (UniqueConstraint("conversation_id", "source_message_id"),)
+    __table_args__ = (
+        # Re-delivery of the same message must not store the answer twice.
+        UniqueConstraint("conversation_id", "source_message_id"),
+        # A service's answers newest first, read a page at a time by the dashboard.
+        Index("ix_response_service_id_created_at", "service_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"))
@@ -191,11 +195,13 @@ class Response(Base):
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     respondent_role: Mapped[str] = mapped_column(String(32))
-    question_set_id: Mapped[str] = mapped_column(String(64))
+    # Indexed, like channel and answer_value, so the dashboard's filter lists the
+    # values stored without reading every answer (see bot.dashboard.routes._stored).
+    question_set_id: Mapped[str] = mapped_column(String(64), index=True)
     question_id: Mapped[str] = mapped_column(String(64))
-    answer_value: Mapped[str | None] = mapped_column(String(64))
+    answer_value: Mapped[str | None] = mapped_column(String(64), index=True)
     free_text: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32), index=True)
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     cqc_statements: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
