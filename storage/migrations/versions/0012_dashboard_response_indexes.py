@@ -1,4 +1,4 @@
-"""indexes for the dashboard's reads of answers
+"""indexes for the dashboard's filters on answers
 
 Revision ID: 0012
 Revises: 0011
@@ -14,24 +14,20 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
+INDEXES = (
+    ("ix_response_channel_created_at", ["channel", "created_at"]),
+    ("ix_response_question_set_id_created_at", ["question_set_id", "created_at"]),
+    ("ix_response_answer_value_created_at", ["answer_value", "created_at"]),
+)
+
 
 def upgrade() -> None:
     with op.batch_alter_table("response", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_response_service_id_created_at", ["service_id", "created_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_response_channel"), ["channel"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_response_question_set_id"), ["question_set_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_response_answer_value"), ["answer_value"], unique=False
-        )
+        for name, columns in INDEXES:
+            batch_op.create_index(name, columns, unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("response", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_response_answer_value"))
-        batch_op.drop_index(batch_op.f("ix_response_question_set_id"))
-        batch_op.drop_index(batch_op.f("ix_response_channel"))
-        batch_op.drop_index("ix_response_service_id_created_at")
+        for name, _ in reversed(INDEXES):
+            batch_op.drop_index(name)
