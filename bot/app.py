@@ -26,7 +26,9 @@ from bot.alerting import Notifier
 from bot.body_limit import BodyLimit
 from bot.chat_service import ChatService, IncomingMessage
 from bot.credentials import ApiCredential, verify
-from bot.dashboard.routes import dashboard_router
+from bot.dashboard.routes import dashboard_router, open_dashboard
+from bot.dashboard_api.app import PREFIX as DASHBOARD_API
+from bot.dashboard_api.app import dashboard_api
 from bot.follow_up_watch import FollowUpWatcher
 from bot.kiosk.routes import KioskParts, kiosk_router
 from bot.kiosk.sessions import KioskSessions
@@ -313,7 +315,10 @@ def create_app(settings: Settings, parts: AppParts | None = None) -> FastAPI:
         return ChatResponse(replies=replies)
 
     app.include_router(kiosk_router())
-    app.include_router(dashboard_router(settings))
+    # The pages and the JSON API share one Dashboard: one store of sign-in sessions.
+    dashboard = open_dashboard(settings)
+    app.include_router(dashboard_router(settings, dashboard))
+    app.mount(DASHBOARD_API, dashboard_api(dashboard, app.state))
 
     @app.get("/health")
     async def health() -> dict[str, object]:

@@ -90,3 +90,66 @@ def user_set_password(
         user = set_password(uow, current_actor(settings), username, password)
         uow.commit()
     typer.echo(f"New password set for '{user.username}'; their open sessions have ended.")
+
+
+token_app = typer.Typer(
+    help="Tokens that let a program read the dashboard's JSON API as a dashboard user.",
+    no_args_is_help=True,
+)
+user_app.add_typer(token_app, name="token")
+
+
+@token_app.command("add")
+def token_add(
+    username: Annotated[str, typer.Argument(help="The dashboard user the token acts as")],
+    label: Annotated[str, typer.Option(help="What the token is for, e.g. 'monthly report'")],
+) -> None:
+    """Make a token and show it once; only its hash is kept."""
+    from governance.dashboard_tokens import issue_token
+
+    settings = current_settings()
+    with governed_store(settings) as uow:
+        issued = issue_token(uow, current_actor(settings), username, label)
+        uow.commit()
+    typer.echo(f"Token {issued.prefix} for '{label}', acting as '{username}':\n")
+    typer.echo(f"  {issued.raw}\n")
+    typer.secho(
+        "This is the only time the token is shown. The program sends it as "
+        f"'Authorization: Bearer <token>' to {settings.app_url}/api/v1/. Lost it? "
+        "Revoke it and make another.",
+        fg=typer.colors.YELLOW,
+    )
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens: prefix, user, label, last use, whether revoked; never the secret."""
+    from governance.dashboard_tokens import list_tokens
+
+    with governed_store(current_settings()) as uow:
+        tokens = list_tokens(uow)
+    if not tokens:
+        typer.echo("No tokens yet. Make one with: covoice user token add USERNAME --label ...")
+    for token in tokens:
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+        used = f"used {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
+        typer.echo(
+            f"{token.prefix}\t{token.username}\t{state}\t{used}\t"
+            f"made {token.created_at:%Y-%m-%d}\t{token.label}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: Annotated[
+        str, typer.Argument(help="The token's prefix, from 'covoice user token list'")
+    ],
+) -> None:
+    """Revoke a token: the program using it is refused from now on."""
+    from governance.dashboard_tokens import revoke_token
+
+    settings = current_settings()
+    with governed_store(settings) as uow:
+        token = revoke_token(uow, current_actor(settings), prefix)
+        uow.commit()
+    typer.echo(f"Revoked token {token.prefix} ('{token.label}', acting as '{token.username}').")

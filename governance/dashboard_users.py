@@ -121,7 +121,7 @@ def disable_user(uow: UnitOfWork, actor: str, username: str) -> DashboardUser:
     Raises:
         DashboardUserError: there is no such user.
     """
-    user = _existing(uow, username)
+    user = find_user(uow, username)
     user.disabled = True
     audit.record(uow, actor, "dashboard.user.disable", {"username": user.username})
     return user
@@ -133,7 +133,7 @@ def set_password(uow: UnitOfWork, actor: str, username: str, password: str) -> D
     Raises:
         DashboardUserError: there is no such user, or the password is too short.
     """
-    user = _existing(uow, username)
+    user = find_user(uow, username)
     user.password_hash = _hasher.hash(_checked_password(password))
     audit.record(uow, actor, "dashboard.user.set_password", {"username": user.username})
     return user
@@ -168,7 +168,12 @@ def _find(uow: UnitOfWork, username: str) -> DashboardUser | None:
     ).one_or_none()
 
 
-def _existing(uow: UnitOfWork, username: str) -> DashboardUser:
+def find_user(uow: UnitOfWork, username: str) -> DashboardUser:
+    """The user with this name, disabled or not.
+
+    Raises:
+        DashboardUserError: there is no such user.
+    """
     user = _find(uow, username.strip().lower())
     if user is None:
         raise DashboardUserError(

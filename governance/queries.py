@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from governance.service_days import DEFAULT_TIME_ZONE, on_service_days, stored_utc
@@ -23,6 +24,7 @@ from storage.models import (
     Response,
     ResponseTextTheme,
     ResponseTheme,
+    SafeguardingAlert,
     Service,
 )
 
@@ -46,7 +48,7 @@ class ResponseRow:
     text_themes: tuple[str, ...] = ()
     # The incident a follow-up answer is about, if it is one.
     incident_id: int | None = None
-    # The answer's own id in the store, for pages that link to it.
+    # The stored answer's own id: pages link to it, and a next page starts after it.
     response_id: int | None = None
 
 
@@ -62,8 +64,11 @@ def responses_between(
     channel: str | None = None,
     question_set_id: str | None = None,
     answer_value: str | None = None,
+    incident: int | Literal["any"] | None = None,
+    flagged: bool = False,
     newest_first: bool = False,
     limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[ResponseRow]:
     """Answers stored from the start of ``first_day`` to the end of ``last_day``.
 
@@ -81,8 +86,12 @@ def responses_between(
         channel: only answers that came by this channel, if given.
         question_set_id: only answers to this question set, if given.
         answer_value: only answers with this value (e.g. ``good``), if given.
+        incident: only answers following up this incident, or ``"any"`` incident.
+        flagged: only answers whose words raised a safeguarding alert.
         newest_first: the newest answers first instead of the oldest.
         limit: at most this many rows, if given.
+        after: only the answers that come after the one stored at this time with
+            this id, in the order asked for (to read on from a page's last row).
 
     Returns:
         Rows in the order the answers were stored; ``created_at`` is in UTC.
@@ -104,6 +113,11 @@ def responses_between(
         query = query.order_by(Response.created_at.desc(), Response.id.desc())
     else:
         query = query.order_by(Response.created_at, Response.id)
+    if after is not None:
+        at, response_id = after
+        beyond = Response.created_at < at if newest_first else Response.created_at > at
+        step = Response.id < response_id if newest_first else Response.id > response_id
+        query = query.where(or_(beyond, and_(Response.created_at == at, step)))
     if service_id:
         query = query.where(Response.service_id == service_id)
     if services is not None:
@@ -116,6 +130,12 @@ def responses_between(
         query = query.where(Response.question_set_id == question_set_id)
     if answer_value:
         query = query.where(Response.answer_value == answer_value)
+    if incident == "any":
+        query = query.where(Response.incident_id.is_not(None))
+    elif incident is not None:
+        query = query.where(Response.incident_id == incident)
+    if flagged:
+        query = query.where(raised_an_alert())
     if limit is not None:
         query = query.limit(limit)
     if theme_id:
@@ -151,6 +171,19 @@ def responses_between(
         )
         for response, person_ref in session.execute(query)
     ]
+
+
+def raised_an_alert() -> ColumnElement[bool]:
+    """True for an answer whose message raised a safeguarding alert."""
+    return (
+        select(SafeguardingAlert.id)
+        .join(InboundMessage, InboundMessage.id == SafeguardingAlert.inbound_message_id)
+        .where(
+            InboundMessage.conversation_id == Response.conversation_id,
+            InboundMessage.message_id == Response.source_message_id,
+        )
+        .exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ class Response(Base):
         UniqueConstraint("conversation_id", "source_message_id"),
         # The dashboard filters answers by these, newest first within a range of days,
         # and lists the values stored for its filters one index step per value
-        # (bot.dashboard.routes._stored). Leading with the filtered column keeps the
+        # (bot.dashboard.response_filter._stored). Leading with the filtered column keeps the
         # newest-first order, so a page of answers never sorts every match.
         Index("ix_response_channel_created_at", "channel", "created_at"),
         Index("ix_response_question_set_id_created_at", "question_set_id", "created_at"),

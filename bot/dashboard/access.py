@@ -23,6 +23,8 @@ from governance.demo_data import holds_demo_data
 from storage.unit_of_work import UnitOfWorkFactory
 
 SESSION_COOKIE = "covoice_dashboard"
+# The pages under /dashboard and the JSON API under /api/v1 both read the session.
+SESSION_PATH = "/"
 # Nothing but the app's own style sheet: no script at all, forms post only here.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -89,7 +91,7 @@ def html(body: str, status: int = 200) -> HTMLResponse:
 
 def to_login() -> RedirectResponse:
     response = RedirectResponse("/dashboard/login", 303, headers=PAGE_HEADERS)
-    response.delete_cookie(SESSION_COOKIE, path="/dashboard")
+    response.delete_cookie(SESSION_COOKIE, path=SESSION_PATH)
     return response
 
 

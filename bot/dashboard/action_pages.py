@@ -241,18 +241,31 @@ def _input_section(uow: UnitOfWork, action: Action, viewer: Viewer) -> str:
     text = f"<h2>What people said</h2><p>Decided on {count} answer{'s' if count != 1 else ''}.</p>"
     if viewer.role == "viewer":
         return text
-    answers = uow.session.scalars(
-        select(StoredResponse)
-        .where(StoredResponse.id.in_(ids), StoredResponse.free_text.is_not(None))
-        .order_by(StoredResponse.created_at)
-        .limit(WORDS_SHOWN)
-    )
+    answers = linked_words(uow, action)
     quotes = "".join(
         f'<li><span dir="auto">{escape(answer.free_text or "")}</span> '
         f"({stored_utc(answer.created_at):%-d %b %Y})</li>"
         for answer in answers
     )
     return text + (f"<p>In their words:</p><ul>{quotes}</ul>" if quotes else "")
+
+
+def linked_words(uow: UnitOfWork, action: Action) -> list[StoredResponse]:
+    """The first WORDS_SHOWN of the action's linked answers that have words, oldest first.
+
+    For admins and managers only: a viewer sees no free text.
+    """
+    ids = [link.response_id for link in action.responses]
+    if not ids:
+        return []
+    return list(
+        uow.session.scalars(
+            select(StoredResponse)
+            .where(StoredResponse.id.in_(ids), StoredResponse.free_text.is_not(None))
+            .order_by(StoredResponse.created_at)
+            .limit(WORDS_SHOWN)
+        )
+    )
 
 
 def _cell(count: int, rated: int) -> str:

@@ -33,6 +33,7 @@ from bot.dashboard.layout import (
     Viewer,
     page,
 )
+from bot.dashboard.scope import can_see, not_found, row_id, service_choices
 from bot.sending import QuietHours
 from checkin.question_sets import is_theme_set
 from governance import audit
@@ -53,23 +54,8 @@ MAX_LINKED = 200
 def actions_router(dashboard: Dashboard) -> APIRouter:
     router = APIRouter()
 
-    def visible(uow: UnitOfWork, viewer: Viewer, raw_id: str) -> Action | None:
-        """The action, if it exists and the viewer may see its service."""
-        if not raw_id.isdigit() or len(raw_id) > 12:
-            return None
-        action = uow.session.get(Action, int(raw_id))
-        if action is None or not _sees(viewer, action.service_id):
-            return None
-        return action
-
-    def no_such_action(signed: Signed) -> Response:
-        # The same answer whether the action is someone else's or does not exist.
-        return refused(
-            signed,
-            "No such action",
-            "There is no action with that number that you can see. Choose one from the action log.",
-            404,
-        )
+    def no_such_action(uow: UnitOfWork, signed: Signed, asked: str) -> Response:
+        return not_found(uow, signed, "action", asked, "Choose one from the action log.")
 
     @router.get("/actions")
     def action_log(request: Request) -> Response:
@@ -78,13 +64,9 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         if signed is None:
             return to_login()
         status = request.query_params.get("status", "")[:16]
-        if status and status not in ActionStatus.__members__:
-            return refused(
-                signed,
-                "Cannot show the action log",
-                "That is not a status. Choose open, in progress, done or dropped.",
-                400,
-            )
+        problem = status_problem(status)
+        if problem is not None:
+            return refused(signed, "Cannot show the action log", problem, 400)
         with dashboard.store(request)() as uow:
             actions = actions_for(uow, signed.viewer.services, status or None)
             names = _service_names(uow)
@@ -112,7 +94,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         }
         linked = _ids(request.query_params.getlist("response"))
         with dashboard.store(request)() as uow:
-            services = _services_for(uow, signed.viewer)
+            services = service_choices(uow, signed.viewer)
         return html(form_page(signed, services, dashboard.taxonomy, fields, linked, []))
 
     @router.post("/actions/new")
@@ -128,7 +110,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return form_expired(signed)
         linked = _ids(lists.get("response", []))
         with dashboard.store(request)() as uow:
-            services = _services_for(uow, signed.viewer)
+            services = service_choices(uow, signed.viewer)
             problems = []
             if form.get("service", "") not in {service for service, _ in services}:
                 problems.append("Please choose one of your services.")
@@ -168,9 +150,9 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return to_login()
         sets = _plain_sets(request)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
-                return no_such_action(signed)
+                return no_such_action(uow, signed, action_id)
             body = action_page(uow, action, dashboard.taxonomy, signed, sets, [])
             audit.record(
                 uow,
@@ -192,9 +174,9 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         if not signed.form_is_genuine(form):
             return form_expired(signed)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
-                return no_such_action(signed)
+                return no_such_action(uow, signed, action_id)
             try:
                 set_status(uow, actor(signed.viewer), action, form.get("status", ""))
             except ActionError as error:
@@ -218,9 +200,9 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return form_expired(signed)
         sets = _plain_sets(request)
         with dashboard.store(request)() as uow:
-            action = visible(uow, signed.viewer, action_id)
+            action = visible_action(uow, signed.viewer, action_id)
             if action is None:
-                return no_such_action(signed)
+                return no_such_action(uow, signed, action_id)
             problems = []
             weeks = form.get("weeks", "").strip()
             audience = form.get("audience", "")
@@ -258,8 +240,20 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
     return router
 
 
-def _sees(viewer: Viewer, service_id: str) -> bool:
-    return viewer.services is None or service_id in viewer.services
+def visible_action(uow: UnitOfWork, viewer: Viewer, raw_id: str) -> Action | None:
+    """The action, if it exists and the viewer may see its service."""
+    number = row_id(raw_id)
+    action = uow.session.get(Action, number) if number is not None else None
+    if action is None or not can_see(viewer, action.service_id):
+        return None
+    return action
+
+
+def status_problem(status: str) -> str | None:
+    """What is wrong with the action log's status filter, in plain words, or None."""
+    if status and status not in ActionStatus.__members__:
+        return "That is not a status. Choose open, in progress, done or dropped."
+    return None
 
 
 def _ids(values: Sequence[str]) -> list[int]:
@@ -284,10 +278,3 @@ def _service_names(uow: UnitOfWork) -> dict[str, str]:
         service_id: name
         for service_id, name in uow.session.execute(select(Service.id, Service.name))
     }
-
-
-def _services_for(uow: UnitOfWork, viewer: Viewer) -> list[tuple[str, str]]:
-    query = select(Service.id, Service.name).order_by(Service.name, Service.id)
-    if viewer.services is not None:
-        query = query.where(Service.id.in_(viewer.services))
-    return [(service_id, name) for service_id, name in uow.session.execute(query)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from fastapi import APIRouter, Request
@@ -27,13 +28,20 @@ from bot.dashboard.access import (
     refused,
     to_login,
 )
-from bot.dashboard.layout import csrf_field, page, problems_box, select
+from bot.dashboard.layout import Viewer, csrf_field, page, problems_box, select
 from bot.dashboard.people import PeopleShown, people_shown
 from bot.dashboard.reveal import here, names_panel, names_reason
 from bot.dashboard.row_table import Row, details, linked_table
 from bot.dashboard.scope import can_see, not_found, row_id, service_choices, unknown_service, utc
 from governance.acknowledgement import OPEN, AcknowledgementRefused, acknowledge
-from governance.alerts import AlertRow, NoticeRow, alerts_listed, notices_for, undelivered_alerts
+from governance.alerts import (
+    AlertRow,
+    NoticeRow,
+    UndeliveredAlert,
+    alerts_listed,
+    notices_for,
+    undelivered_alerts,
+)
 from governance.errors import GovernanceError
 from storage.models import AlertStatus, NoticeStatus
 from storage.unit_of_work import UnitOfWork
@@ -63,34 +71,21 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
             if service and service not in {service_id for service_id, _ in choices}:
                 return unknown_service(uow, signed, service, "safeguarding_alerts")
             form = _filter_form(choices, service, status if status in STATUSES else "")
-            if status and status not in STATUSES:
-                problem = f"There is no alert status '{status}'. Use one of: {', '.join(STATUSES)}."
+            problem = status_problem(status)
+            if problem is not None:
                 box = problems_box([problem], "The filter could not be used:")
                 main = f"<h1>{TITLE}</h1>{box}{form}"
                 return html(page(TITLE, main, signed.viewer, signed.csrf), 400)
-            rows = [
-                row
-                for row in alerts_listed(
-                    uow.session, service or None, AlertStatus(status) if status else None
-                )
-                if can_see(signed.viewer, row.service_id)
-            ]
-            more, rows = len(rows) > MAX_ROWS, rows[:MAX_ROWS]
-            undelivered = [
-                alert
-                for alert in undelivered_alerts(uow.session)
-                if can_see(signed.viewer, alert.service_id)
-                and (not service or alert.service_id == service)
-            ]
+            seen = alerts_seen(uow, signed.viewer, service, status)
+            rows, notices, undelivered = seen.rows, seen.notices, seen.undelivered
             try:
                 people = _people(uow, dashboard, signed, rows)
             except GovernanceError as error:
                 return refused(signed, "Cannot show alerts", str(error), 503)
-            notices = notices_for(uow.session, [row.id for row in rows])
-            words = signed.viewer.role != "viewer"
+            words = shows_words(signed.viewer)
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.alerts.view",
                 {
                     "service": service or None,
@@ -111,7 +106,7 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
                 f"{len(undelivered)} alert{'s' if len(undelivered) != 1 else ''} reached "
                 "no one yet:",
             )
-        main += form + _list(rows, notices, people, words, more)
+        main += form + _list(rows, notices, people, words, seen.more)
         main += names_panel(dashboard, signed, here(request))
         return html(page(TITLE, main, signed.viewer, signed.csrf))
 
@@ -122,7 +117,7 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
         if signed is None:
             return to_login()
         with store(request)() as uow:
-            row = _visible_alert(uow, signed, alert_id)
+            row = visible_alert(uow, signed.viewer, alert_id)
             if row is None:
                 return not_found(uow, signed, "safeguarding alert", alert_id, LIST_HINT)
             try:
@@ -131,10 +126,10 @@ def alerts_router(dashboard: Dashboard) -> APIRouter:
                 return refused(signed, "Cannot show the alert", str(error), 503)
             notices = notices_for(uow.session, [row.id])[row.id]
             leads = [(lead.id, lead.name) for lead in uow.leads.for_service(row.service_id)]
-            words = signed.viewer.role != "viewer"
+            words = shows_words(signed.viewer)
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.alert.view",
                 {"alert": row.id, "service": row.service_id, "words": words},
             )
@@ -164,7 +159,7 @@ def _acknowledge(
     if not signed.form_is_genuine(form):
         return form_expired(signed)
     with dashboard.store(request)() as uow:
-        row = _visible_alert(uow, signed, alert_id)
+        row = visible_alert(uow, signed.viewer, alert_id)
         if row is None:
             return not_found(uow, signed, "safeguarding alert", alert_id, LIST_HINT)
         leads = {str(lead.id): lead for lead in uow.leads.for_service(row.service_id)}
@@ -191,12 +186,64 @@ def _acknowledge(
     )
 
 
-def _visible_alert(uow: UnitOfWork, signed: Signed, asked: str) -> AlertRow | None:
+@dataclass(frozen=True)
+class AlertsSeen:
+    """The alerts one user may see under a filter, newest first, and what goes with them."""
+
+    rows: list[AlertRow]
+    # Each row's notices to leads, by alert id.
+    notices: dict[int, list[NoticeRow]]
+    # Open alerts of the same services that reached no one yet.
+    undelivered: list[UndeliveredAlert]
+    # Whether more alerts match than the MAX_ROWS in ``rows``.
+    more: bool
+
+
+def shows_words(viewer: Viewer) -> bool:
+    """Whether this user reads the person's words, the leads' names and who acknowledged."""
+    return viewer.role != "viewer"
+
+
+def status_problem(status: str) -> str | None:
+    """What is wrong with a status filter, in plain words, or None."""
+    if status and status not in STATUSES:
+        return f"There is no alert status '{status}'. Use one of: {', '.join(STATUSES)}."
+    return None
+
+
+def alerts_seen(uow: UnitOfWork, viewer: Viewer, service: str, status: str) -> AlertsSeen:
+    """The alerts of the services this user may see, by a checked service and status.
+
+    Args:
+        uow: an open unit of work.
+        viewer: who is reading.
+        service: one service the user may see, or "" for all of theirs.
+        status: an alert status (see ``status_problem``), or "" for any.
+    """
+    rows = [
+        row
+        for row in alerts_listed(
+            uow.session, service or None, AlertStatus(status) if status else None
+        )
+        if can_see(viewer, row.service_id)
+    ]
+    more, rows = len(rows) > MAX_ROWS, rows[:MAX_ROWS]
+    undelivered = [
+        alert
+        for alert in undelivered_alerts(uow.session)
+        if can_see(viewer, alert.service_id) and (not service or alert.service_id == service)
+    ]
+    notices = notices_for(uow.session, [row.id for row in rows])
+    return AlertsSeen(rows, notices, undelivered, more)
+
+
+def visible_alert(uow: UnitOfWork, viewer: Viewer, asked: str) -> AlertRow | None:
+    """The alert with this id as given, if it exists and is of a service the user may see."""
     alert_id = row_id(asked)
     if alert_id is None:
         return None
     found = alerts_listed(uow.session, alert_id=alert_id)
-    if not found or not can_see(signed.viewer, found[0].service_id):
+    if not found or not can_see(viewer, found[0].service_id):
         return None
     return found[0]
 
@@ -207,7 +254,7 @@ def _people(
     return people_shown(
         uow,
         dashboard.settings,
-        signed,
+        signed.viewer,
         names_reason(dashboard, signed),
         [(row.service_id, row.person_ref) for row in rows],
     )

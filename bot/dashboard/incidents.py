@@ -8,13 +8,15 @@ name someone, so a viewer sees counts, types and times but never those.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.dashboard.access import Dashboard, actor, html, refused, to_login
-from bot.dashboard.layout import page, select, table
+from bot.dashboard.layout import Viewer, page, select, table
 from bot.dashboard.people import PeopleShown, people_shown
 from bot.dashboard.reveal import names_panel, names_reason
 from bot.dashboard.row_table import Row, details, linked_table
@@ -53,13 +55,8 @@ def incidents_router(dashboard: Dashboard) -> APIRouter:
             choices = service_choices(uow, signed.viewer)
             if service and service not in {service_id for service_id, _ in choices}:
                 return unknown_service(uow, signed, service, "incidents")
-            found = [
-                incident
-                for incident in uow.incidents.list_all(service or None)
-                if can_see(signed.viewer, incident.service_id)
-            ]
-            more, found = len(found) > MAX_ROWS, found[:MAX_ROWS]
-            rows = [_list_row(uow, incident) for incident in found]
+            summaries, more = incidents_seen(uow, signed.viewer, service)
+            rows = [_list_row(summary) for summary in summaries]
             audit.record(
                 uow,
                 actor(signed.viewer),
@@ -77,27 +74,24 @@ def incidents_router(dashboard: Dashboard) -> APIRouter:
         if signed is None:
             return to_login()
         with store(request)() as uow:
-            number = row_id(incident_id)
-            found = uow.incidents.get(number) if number is not None else None
-            if found is None or not can_see(signed.viewer, found.service_id):
+            read = read_incident(uow, signed.viewer, incident_id)
+            if read is None:
                 return not_found(uow, signed, "incident", incident_id, LIST_HINT)
-            follow_ups = uow.incidents.follow_ups(found.id)
-            owed = uow.incidents.updates_owed(incident_id=found.id)
-            refs = _refs(uow, [p.person_id for p in found.people], follow_ups, owed)
+            found, follow_ups, owed, refs = read.incident, read.follow_ups, read.owed, read.refs
             try:
                 people = people_shown(
                     uow,
                     dashboard.settings,
-                    signed,
+                    signed.viewer,
                     names_reason(dashboard, signed),
-                    [(found.service_id, ref) for ref in refs.values()],
+                    read.people(),
                 )
             except GovernanceError as error:
                 return refused(signed, "Cannot show the incident", str(error), 503)
-            words = signed.viewer.role != "viewer"
+            words = shows_words(signed.viewer)
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.incident.view",
                 {"incident": found.id, "service": found.service_id, "words": words},
             )
@@ -109,17 +103,99 @@ def incidents_router(dashboard: Dashboard) -> APIRouter:
     return router
 
 
-def _list_row(uow: UnitOfWork, incident: Incident) -> Row:
-    follow_ups = uow.incidents.follow_ups(incident.id)
-    answered = sum(1 for f in follow_ups if f.status == FollowUpStatus.answered)
-    unreached = sum(1 for f in follow_ups if f.status == FollowUpStatus.not_reached)
-    owed = uow.incidents.updates_owed(incident_id=incident.id, open_only=True)
+@dataclass(frozen=True)
+class IncidentSummary:
+    """One incident as the list shows it: how its follow-ups and updates owed stand."""
+
+    incident: Incident
+    follow_ups: int
+    answered: int
+    not_reached: int
+    owed_open: int
+    # Updates owed and not given by their date.
+    overdue: int
+
+
+@dataclass(frozen=True)
+class IncidentRead:
+    """One incident and everything its page shows."""
+
+    incident: Incident
+    follow_ups: Sequence[FollowUp]
+    owed: Sequence[UpdateOwed]
+    # The reference of every person the page names, by person id.
+    refs: dict[int, str]
+
+    def people(self) -> list[tuple[str, str | None]]:
+        """The (service, reference) pairs shown, for ``people_shown``."""
+        return [(self.incident.service_id, ref) for ref in self.refs.values()]
+
+
+def shows_words(viewer: Viewer) -> bool:
+    """Whether this user reads the summary, notes and the names of staff."""
+    return viewer.role != "viewer"
+
+
+def incidents_seen(
+    uow: UnitOfWork, viewer: Viewer, service: str
+) -> tuple[list[IncidentSummary], bool]:
+    """The newest incidents (at most MAX_ROWS) of the services the user may see.
+
+    Args:
+        uow: an open unit of work.
+        viewer: who is reading.
+        service: one service the user may see, or "" for all of theirs.
+
+    Returns:
+        The summaries, newest first, and whether more incidents match.
+    """
+    found = [
+        incident
+        for incident in uow.incidents.list_all(service or None)
+        if can_see(viewer, incident.service_id)
+    ]
     now = utcnow()
-    late = sum(1 for item in owed if stored_utc(item.due_at) < now)
-    followed = f"{answered} of {len(follow_ups)} answered" if follow_ups else "none"
-    if unreached:
-        followed += f", {unreached} not reached"
-    owing = f"{len(owed)} open" + (f", {late} OVERDUE" if late else "") if owed else "none"
+    summaries = [_summary(uow, incident, now) for incident in found[:MAX_ROWS]]
+    return summaries, len(found) > MAX_ROWS
+
+
+def read_incident(uow: UnitOfWork, viewer: Viewer, asked: str) -> IncidentRead | None:
+    """The incident with this id as given, if it exists and the user may see its service."""
+    number = row_id(asked)
+    found = uow.incidents.get(number) if number is not None else None
+    if found is None or not can_see(viewer, found.service_id):
+        return None
+    follow_ups = uow.incidents.follow_ups(found.id)
+    owed = uow.incidents.updates_owed(incident_id=found.id)
+    refs = _refs(uow, [p.person_id for p in found.people], follow_ups, owed)
+    return IncidentRead(found, follow_ups, owed, refs)
+
+
+def _summary(uow: UnitOfWork, incident: Incident, now: datetime) -> IncidentSummary:
+    follow_ups = uow.incidents.follow_ups(incident.id)
+    owed = uow.incidents.updates_owed(incident_id=incident.id, open_only=True)
+    return IncidentSummary(
+        incident,
+        follow_ups=len(follow_ups),
+        answered=sum(1 for f in follow_ups if f.status == FollowUpStatus.answered),
+        not_reached=sum(1 for f in follow_ups if f.status == FollowUpStatus.not_reached),
+        owed_open=len(owed),
+        overdue=sum(1 for item in owed if stored_utc(item.due_at) < now),
+    )
+
+
+def _list_row(summary: IncidentSummary) -> Row:
+    incident, late = summary.incident, summary.overdue
+    followed = (
+        f"{summary.answered} of {summary.follow_ups} answered" if summary.follow_ups else "none"
+    )
+    if summary.not_reached:
+        followed += f", {summary.not_reached} not reached"
+    owing = (
+        f"{summary.owed_open} open" + (f", {late} OVERDUE" if late else "")
+        if summary.owed_open
+        else "none"
+    )
     return Row(
         f"/dashboard/incidents/{incident.id}",
         f"Incident {incident.id}",

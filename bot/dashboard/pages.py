@@ -10,45 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from html import escape
 
 from bot.dashboard.layout import Viewer, page, problems_box, select
+from bot.dashboard.response_filter import ANY_INCIDENT, FLAGGED, FilterChoices, ResponseFilter
 from governance.queries import ResponseRow
-
-
-@dataclass(frozen=True)
-class ResponseFilter:
-    service: str
-    theme: str
-    role: str
-    channel: str
-    question_set: str
-    answer: str
-    first: date
-    last: date
-
-    def as_detail(self) -> dict[str, object]:
-        return {
-            "service": self.service or None,
-            "theme": self.theme or None,
-            "role": self.role or None,
-            "channel": self.channel or None,
-            "question_set": self.question_set or None,
-            "answer": self.answer or None,
-            "from": self.first.isoformat(),
-            "to": self.last.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    services: Sequence[tuple[str, str]]
-    themes: Sequence[tuple[str, str]]
-    roles: Sequence[str]
-    channels: Sequence[str]
-    question_sets: Sequence[str]
-    answers: Sequence[str]
 
 
 def login_page(csrf: str, message: str = "", username: str = "") -> str:
@@ -90,6 +57,18 @@ def _filter_form(raw: dict[str, str], choices: FilterChoices, problems: Sequence
             [(q, q) for q in choices.question_sets],
         )
         + select("answer", "Answer", raw.get("answer", ""), [(a, a) for a in choices.answers])
+        + select(
+            "incident",
+            "Incident",
+            raw.get("incident", ""),
+            [(ANY_INCIDENT, "About any incident"), *choices.incidents],
+        )
+        + select(
+            "safeguarding",
+            "Safeguarding",
+            raw.get("safeguarding", ""),
+            [(FLAGGED, "Only words flagged for safeguarding")],
+        )
         + '<p><label for="from">From (day)</label>'
         f'<input id="from" name="from" type="date" value="{escape(raw.get("from", ""))}"></p>'
         '<p><label for="to">To (day)</label>'
@@ -243,7 +222,9 @@ def audit_page(viewer: Viewer, csrf: str, lines: Sequence[AuditLine], limit: int
         )
         table = (
             f'<p role="status" id="summary">The newest {len(lines)} entries '
-            f"(at most {limit}); all of them with: covoice audit list.</p>"
+            f"(at most {limit}).</p>"
+            '<p><a href="/dashboard/audit.jsonl" download>Download the whole audit log</a> '
+            "(JSON lines, oldest first; the download is itself written to the log).</p>"
             '<div class="table-wrap" role="region" aria-labelledby="caption" tabindex="0">'
             '<table><caption id="caption">Audit log</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.dashboard.access import Signed, actor
+from bot.dashboard.access import actor
+from bot.dashboard.layout import Viewer
 from covoice.settings import Settings
 from governance import audit
 from governance.pseudonym_key import checked_pseudonym_secret
@@ -43,17 +44,17 @@ class PeopleShown:
         return f"{person_ref} ({first})" if first else person_ref
 
     def record(
-        self, uow: UnitOfWork, signed: Signed, action: str, detail: Mapping[str, object]
+        self, uow: UnitOfWork, viewer: Viewer, action: str, detail: Mapping[str, object]
     ) -> AuditEntry:
         """Audit a view of the page; one that shows names says so and carries the reason."""
         shown = {"people": "names" if self.names else "pseudonyms"}
-        return audit.record(uow, actor(signed.viewer), action, {**detail, **shown}, self.reason)
+        return audit.record(uow, actor(viewer), action, {**detail, **shown}, self.reason)
 
 
 def people_shown(
     uow: UnitOfWork,
     settings: Settings,
-    signed: Signed,
+    viewer: Viewer,
     reason: str | None,
     people: Iterable[tuple[str, str | None]],
 ) -> PeopleShown:
@@ -62,7 +63,7 @@ def people_shown(
     Args:
         uow: the unit of work the page reads in.
         settings: the app's settings (the pseudonym key).
-        signed: who is looking.
+        viewer: who is looking.
         reason: why real names are on in their session, or None.
         people: the (service id, person reference) pairs the page shows.
 
@@ -72,8 +73,8 @@ def people_shown(
     Raises:
         PseudonymKeyError: the pseudonym key is missing or not the store's.
     """
-    secret = checked_pseudonym_secret(uow, settings, actor(signed.viewer))
-    if signed.viewer.role != "admin" or reason is None:
+    secret = checked_pseudonym_secret(uow, settings, actor(viewer))
+    if viewer.role != "admin" or reason is None:
         return PeopleShown(None, secret, {})
     pairs = {pair for pair in people if pair[1] is not None}
     refs = {ref for _, ref in pairs}

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import select
 
 from bot.dashboard.access import (
     PAGE_HEADERS,
     SESSION_COOKIE,
+    SESSION_PATH,
     Dashboard,
-    Signed,
     actor,
     actor_name,
     html,
@@ -37,38 +34,28 @@ from bot.dashboard.access import (
 from bot.dashboard.actions import actions_router
 from bot.dashboard.alerts import alerts_router
 from bot.dashboard.incidents import incidents_router
-from bot.dashboard.layout import Viewer, message_page
-from bot.dashboard.pages import (
-    AuditLine,
-    FilterChoices,
-    ResponseFilter,
-    audit_page,
-    login_page,
-    responses_page,
-)
-from bot.dashboard.people import people_shown
+from bot.dashboard.layout import message_page
+from bot.dashboard.pages import AuditLine, audit_page, login_page, responses_page
+from bot.dashboard.response_filter import filter_choices, parse_filter, raw_filter
+from bot.dashboard.response_reading import read_responses
 from bot.dashboard.reveal import here, names_panel, names_reason, reveal_router
 from bot.dashboard.sessions import DashboardSessions, LoginThrottle
 from bot.dashboard.theme_corrections import can_correct, theme_corrections_router
 from bot.dashboard.themes import themes_router
 from bot.dashboard.updates_owed import updates_owed_router
 from covoice.settings import Settings
-from covoice.taxonomy import Taxonomy
 from governance import audit
 from governance.dashboard_users import check_login
 from governance.errors import GovernanceError
-from governance.queries import responses_between
+from governance.exports import audit_jsonl
 from governance.service_days import stored_utc
-from storage.models import AuditEntry, Service
-from storage.models import Response as StoredResponse
-from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from storage.models import AuditEntry
+from storage.unit_of_work import UnitOfWorkFactory
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "dashboard_web"
 LOGIN_CSRF_COOKIE = "covoice_dashboard_login"
 MAX_ROWS = 500
-FILTER_KEYS = ("service", "theme", "role", "channel", "question_set", "answer", "from", "to")
 AUDIT_ROWS = 200
-DEFAULT_DAYS = 30
 TRY_LATER = (
     "There have been too many sign-in attempts. Please wait 15 minutes and try again, "
     "or ask a CoVoice administrator to help."
@@ -84,11 +71,16 @@ def secure_cookies(settings: Settings) -> bool:
     return not (address.scheme == "http" and address.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
-def dashboard_router(settings: Settings) -> APIRouter:
-    """The dashboard's pages; the store is the app's."""
-    parts = Dashboard(
+def open_dashboard(settings: Settings) -> Dashboard:
+    """What the pages and the JSON API share: one session store, one sign-in throttle."""
+    return Dashboard(
         settings, DashboardSessions(), LoginThrottle(), secure=secure_cookies(settings)
     )
+
+
+def dashboard_router(settings: Settings, parts: Dashboard | None = None) -> APIRouter:
+    """The dashboard's pages; the store is the app's."""
+    parts = parts or open_dashboard(settings)
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     store, signed_in = parts.store, parts.signed_in
     router.include_router(reveal_router(parts))
@@ -145,7 +137,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
         response.set_cookie(
             SESSION_COOKIE,
             parts.sessions.start(*found),
-            path="/dashboard",
+            path=SESSION_PATH,
             httponly=True,
             samesite="strict",
             secure=parts.secure,
@@ -185,11 +177,10 @@ def dashboard_router(settings: Settings) -> APIRouter:
         if signed is None:
             return to_login()
         viewer, csrf = signed.viewer, signed.session.csrf
-        raw = {key: request.query_params.get(key, "").strip()[:64] for key in FILTER_KEYS}
+        raw = raw_filter(request.query_params)
         with store(request)() as uow:
-            choices = _choices(uow, parts.taxonomy, viewer)
-            visible = {service for service, _ in choices.services}
-            if raw["service"] and raw["service"] not in visible:
+            choices = filter_choices(uow, parts.taxonomy, viewer)
+            if raw["service"] and not choices.may_see_service(raw["service"]):
                 # The same answer whether the service is someone else's or does not exist.
                 audit.record(
                     uow, actor(viewer), "dashboard.responses.refused", {"service": raw["service"]}
@@ -205,15 +196,38 @@ def dashboard_router(settings: Settings) -> APIRouter:
                     ),
                     404,
                 )
-            shown, problems = _parse(raw, choices)
+            shown, problems = parse_filter(raw, choices)
             if shown is None:
                 return html(responses_page(viewer, csrf, raw, choices, problems), 400)
             try:
-                page = _responses(uow, parts, signed, raw, choices, shown, here(request))
+                read = read_responses(
+                    uow,
+                    parts.settings,
+                    viewer,
+                    shown,
+                    MAX_ROWS,
+                    "dashboard.responses.view",
+                    reason=names_reason(parts, signed),
+                )
             except GovernanceError as error:
                 return html(message_page("Cannot show responses", str(error), viewer, csrf), 503)
             uow.commit()
-        return html(page)
+        return html(
+            responses_page(
+                viewer,
+                csrf,
+                raw,
+                choices,
+                (),
+                read.rows,
+                read.person,
+                read.show_words,
+                read.more,
+                shown,
+                names_panel(parts, signed, here(request)),
+                can_correct(viewer),
+            )
+        )
 
     @router.get("/audit")
     def audit_log(request: Request) -> Response:
@@ -236,145 +250,28 @@ def dashboard_router(settings: Settings) -> APIRouter:
             uow.commit()
         return html(audit_page(viewer, csrf, lines, AUDIT_ROWS))
 
+    @router.get("/audit.jsonl")
+    def audit_export(request: Request) -> Response:
+        """The whole audit log for an admin to keep or inspect; the export is audited first."""
+        signed = signed_in(request)
+        if signed is None:
+            return to_login()
+        if signed.viewer.role != "admin":
+            return not_for_role(signed, "export the audit log")
+        with store(request)() as uow:
+            audit.record(uow, actor(signed.viewer), "dashboard.audit.export", {})
+            uow.commit()
+            body = audit_jsonl(uow.audit.list_all())
+        return Response(
+            body,
+            media_type="application/jsonl",
+            headers={
+                **PAGE_HEADERS,
+                "Content-Disposition": 'attachment; filename="covoice-audit-log.jsonl"',
+            },
+        )
+
     return router
-
-
-def _responses(
-    uow: UnitOfWork,
-    parts: Dashboard,
-    signed: Signed,
-    raw: dict[str, str],
-    choices: FilterChoices,
-    shown: ResponseFilter,
-    here: str,
-) -> str:
-    viewer, csrf = signed.viewer, signed.csrf
-    rows = responses_between(
-        uow.session,
-        shown.first,
-        shown.last,
-        shown.service or None,
-        shown.theme or None,
-        services=viewer.services,
-        respondent_role=shown.role or None,
-        channel=shown.channel or None,
-        question_set_id=shown.question_set or None,
-        answer_value=shown.answer or None,
-        newest_first=True,
-        limit=MAX_ROWS + 1,
-    )
-    more, rows = len(rows) > MAX_ROWS, rows[:MAX_ROWS]
-    # Pseudonyms, unless an admin has turned real names on with a reason.
-    show_words = viewer.role != "viewer"
-    people = people_shown(
-        uow,
-        parts.settings,
-        signed,
-        names_reason(parts, signed),
-        [(row.service_id, row.person_ref) for row in rows],
-    )
-    person = {
-        (row.service_id, row.person_ref): people.label(row.service_id, row.person_ref)
-        for row in rows
-    }
-    people.record(
-        uow,
-        signed,
-        "dashboard.responses.view",
-        shown.as_detail() | {"rows": len(rows), "words": show_words},
-    )
-    return responses_page(
-        viewer,
-        csrf,
-        raw,
-        choices,
-        (),
-        rows,
-        person,
-        show_words,
-        more,
-        shown,
-        names_panel(parts, signed, here),
-        can_correct(viewer),
-    )
-
-
-def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> FilterChoices:
-    query = select(Service.id, Service.name).order_by(Service.name, Service.id)
-    if viewer.services is not None:
-        query = query.where(Service.id.in_(viewer.services))
-    services = [(service_id, name) for service_id, name in uow.session.execute(query)]
-    themes = sorted(((t.id, t.label) for t in taxonomy.themes.values()), key=lambda t: t[1])
-    return FilterChoices(
-        services,
-        themes,
-        taxonomy.respondent_roles,
-        _stored(uow, StoredResponse.channel),
-        _stored(uow, StoredResponse.question_set_id),
-        _stored(uow, StoredResponse.answer_value),
-    )
-
-
-def _stored(uow: UnitOfWork, column: InstrumentedAttribute[Any]) -> list[str]:
-    """The values a column holds, for a filter's choices.
-
-    Read as a loose index scan: the least value, then the least one above it, and
-    so on, one step down the column's index per value. SELECT DISTINCT would read
-    every answer, on every page view (see docs/dashboard-benchmark.md).
-    """
-    found = select(func.min(column).label("value")).cte("found", recursive=True)
-    following = select(func.min(column)).where(column > found.c.value).scalar_subquery()
-    found = found.union_all(select(following).where(found.c.value.is_not(None)))
-    return sorted(value for value in uow.session.scalars(select(found.c.value)) if value)
-
-
-def _parse(raw: dict[str, str], choices: FilterChoices) -> tuple[ResponseFilter | None, list[str]]:
-    """The filter from the query string, or every problem with it in plain words."""
-    problems = []
-    if raw["theme"] and raw["theme"] not in {theme for theme, _ in choices.themes}:
-        problems.append(f"There is no theme '{raw['theme']}'. Choose one from the list.")
-    if raw["role"] and raw["role"] not in choices.roles:
-        problems.append(
-            f"'{raw['role']}' is not a way of answering. Use one of: {', '.join(choices.roles)}."
-        )
-    if raw["channel"] and raw["channel"] not in choices.channels:
-        problems.append(
-            f"No responses came by a channel called '{raw['channel']}'. Choose one from the list."
-        )
-    if raw["question_set"] and raw["question_set"] not in choices.question_sets:
-        problems.append(
-            f"No responses answer a question set called '{raw['question_set']}'. "
-            "Choose one from the list."
-        )
-    if raw["answer"] and raw["answer"] not in choices.answers:
-        problems.append(f"No response has the answer '{raw['answer']}'. Choose one from the list.")
-    today = date.today()
-    last = _day(raw["to"], "To", problems) or today
-    first = _day(raw["from"], "From", problems) or last - timedelta(days=DEFAULT_DAYS)
-    if first > last:
-        problems.append("The 'From' day is after the 'To' day. Please give the earlier day first.")
-    if problems:
-        return None, problems
-    return ResponseFilter(
-        raw["service"],
-        raw["theme"],
-        raw["role"],
-        raw["channel"],
-        raw["question_set"],
-        raw["answer"],
-        first,
-        last,
-    ), []
-
-
-def _day(value: str, label: str, problems: list[str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"'{label}' must be a day written YYYY-MM-DD, e.g. 2026-11-23.")
-        return None
 
 
 def _check(

@@ -26,7 +26,7 @@ from bot.dashboard.themes_page import (
 from covoice.taxonomy import Taxonomy
 from governance import audit
 from governance.errors import GovernanceError
-from governance.theme_trends import MonthCount, Scale, month_starts, theme_trends
+from governance.theme_trends import MonthCount, Scale, ThemeTrend, month_starts, theme_trends
 from storage.models import Service
 from storage.unit_of_work import UnitOfWork
 
@@ -52,22 +52,14 @@ def themes_router(dashboard: Dashboard) -> APIRouter:
         viewer, csrf = signed.viewer, signed.csrf
         raw = _raw(request)
         with store(request)() as uow:
-            choices = _choices(uow, dashboard.taxonomy, viewer)
-            if _unseen_service(raw, choices):
+            choices = theme_choices(uow, dashboard.taxonomy, viewer)
+            if unseen_service(raw, choices):
                 return _no_such_service(uow, signed, raw)
-            shown, problems = _parse(raw, choices)
+            shown, problems = parse_theme_filter(raw, choices)
             if shown is None:
                 return html(themes_page(viewer, csrf, raw, choices, problems), 400)
             try:
-                trends = theme_trends(
-                    uow.session,
-                    shown.first,
-                    shown.last,
-                    _scale(dashboard.taxonomy),
-                    service_id=shown.service or None,
-                    theme_id=shown.theme or None,
-                    services=viewer.services,
-                )
+                trends = trends_shown(uow, dashboard.taxonomy, viewer, shown)
             except GovernanceError as error:
                 return refused(signed, "Cannot show themes", str(error), 503)
             audit.record(
@@ -88,24 +80,16 @@ def themes_router(dashboard: Dashboard) -> APIRouter:
         viewer = signed.viewer
         raw = _raw(request)
         with store(request)() as uow:
-            choices = _choices(uow, dashboard.taxonomy, viewer)
-            if _unseen_service(raw, choices):
+            choices = theme_choices(uow, dashboard.taxonomy, viewer)
+            if unseen_service(raw, choices):
                 return _no_such_service(uow, signed, raw)
-            shown, problems = _parse(raw, choices)
+            shown, problems = parse_theme_filter(raw, choices)
             if shown is not None and not (shown.service and shown.theme):
                 shown, problems = None, ["A chart needs both a service and a theme."]
             if shown is None:
                 return refused(signed, "Cannot draw that chart", " ".join(problems), 400)
             try:
-                trends = theme_trends(
-                    uow.session,
-                    shown.first,
-                    shown.last,
-                    _scale(dashboard.taxonomy),
-                    service_id=shown.service,
-                    theme_id=shown.theme,
-                    services=viewer.services,
-                )
+                trends = trends_shown(uow, dashboard.taxonomy, viewer, shown)
             except GovernanceError as error:
                 return refused(signed, "Cannot draw that chart", str(error), 503)
             audit.record(uow, actor(viewer), "dashboard.themes.chart", shown.as_detail())
@@ -126,7 +110,8 @@ def _raw(request: Request) -> dict[str, str]:
     return {key: request.query_params.get(key, "").strip()[:64] for key in FILTER_KEYS}
 
 
-def _unseen_service(raw: dict[str, str], choices: ThemeChoices) -> bool:
+def unseen_service(raw: dict[str, str], choices: ThemeChoices) -> bool:
+    """Whether the filter names a service this user cannot see, or one that does not exist."""
     return bool(raw["service"]) and raw["service"] not in {s for s, _ in choices.services}
 
 
@@ -143,7 +128,8 @@ def _no_such_service(uow: UnitOfWork, signed: Signed, raw: dict[str, str]) -> Re
     )
 
 
-def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> ThemeChoices:
+def theme_choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> ThemeChoices:
+    """The services this user may see, every theme, and the scale's labels."""
     query = select(Service.id, Service.name).order_by(Service.name, Service.id)
     if viewer.services is not None:
         query = query.where(Service.id.in_(viewer.services))
@@ -153,12 +139,15 @@ def _choices(uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer) -> ThemeChoice
     return ThemeChoices(services, themes, (good, okay, bad))
 
 
-def _scale(taxonomy: Taxonomy) -> Scale:
+def theme_scale(taxonomy: Taxonomy) -> Scale:
+    """The answer values of good, okay and not good, from the taxonomy's scale."""
     good, okay, bad = (option.value for option in taxonomy.scales[SCALE])
     return Scale(good, okay, bad)
 
 
-def _parse(raw: dict[str, str], choices: ThemeChoices) -> tuple[ThemeFilter | None, list[str]]:
+def parse_theme_filter(
+    raw: dict[str, str], choices: ThemeChoices
+) -> tuple[ThemeFilter | None, list[str]]:
     """The filter from the query string, or every problem with it in plain words."""
     problems = []
     if raw["theme"] and raw["theme"] not in {theme for theme, _ in choices.themes}:
@@ -179,6 +168,25 @@ def _parse(raw: dict[str, str], choices: ThemeChoices) -> tuple[ThemeFilter | No
     if problems:
         return None, problems
     return ThemeFilter(raw["service"], raw["theme"], first, last), []
+
+
+def trends_shown(
+    uow: UnitOfWork, taxonomy: Taxonomy, viewer: Viewer, shown: ThemeFilter
+) -> list[ThemeTrend]:
+    """The trends the checked filter asks for, of the services this user may see.
+
+    Raises:
+        UnknownTimeZone: a service names a time zone this computer does not know.
+    """
+    return theme_trends(
+        uow.session,
+        shown.first,
+        shown.last,
+        theme_scale(taxonomy),
+        service_id=shown.service or None,
+        theme_id=shown.theme or None,
+        services=viewer.services,
+    )
 
 
 def _month(value: str, label: str, problems: list[str]) -> date | None:

@@ -27,7 +27,7 @@ from bot.dashboard.access import (
     refused,
     to_login,
 )
-from bot.dashboard.layout import csrf_field, page, select
+from bot.dashboard.layout import Viewer, csrf_field, page, select
 from bot.dashboard.people import PeopleShown, people_shown
 from bot.dashboard.reveal import here, names_panel, names_reason
 from bot.dashboard.row_table import Row, linked_table
@@ -36,6 +36,7 @@ from governance.errors import GovernanceError
 from governance.service_days import stored_utc
 from governance.updates_owed import OwedRow, UpdateOwedError, give_update, updates_owed
 from storage.models import utcnow
+from storage.unit_of_work import UnitOfWork
 
 TITLE = "Updates owed"
 LIST_HINT = "See the updates owed page for the ones you can record."
@@ -60,16 +61,12 @@ def updates_owed_router(dashboard: Dashboard) -> APIRouter:
             if service and service not in {service_id for service_id, _ in choices}:
                 return unknown_service(uow, signed, service, "updates_owed")
             now = utcnow()
-            rows = [
-                row
-                for row in updates_owed(uow, service or None, now=now)
-                if can_see(signed.viewer, row.incident.service_id)
-            ]
+            rows = owed_seen(uow, signed.viewer, service, now)
             try:
                 people = people_shown(
                     uow,
                     dashboard.settings,
-                    signed,
+                    signed.viewer,
                     names_reason(dashboard, signed),
                     [(row.incident.service_id, row.person_ref) for row in rows],
                 )
@@ -77,7 +74,7 @@ def updates_owed_router(dashboard: Dashboard) -> APIRouter:
                 return refused(signed, "Cannot show the updates owed", str(error), 503)
             people.record(
                 uow,
-                signed,
+                signed.viewer,
                 "dashboard.updates_owed.view",
                 {
                     "service": service or None,
@@ -105,6 +102,22 @@ def updates_owed_router(dashboard: Dashboard) -> APIRouter:
         return await asyncio.to_thread(_record_given, dashboard, request, form)
 
     return router
+
+
+def owed_seen(uow: UnitOfWork, viewer: Viewer, service: str, now: datetime) -> list[OwedRow]:
+    """The updates still owed at the services the user may see, soonest due first.
+
+    Args:
+        uow: an open unit of work.
+        viewer: who is reading.
+        service: one service the user may see, or "" for all of theirs.
+        now: the time to judge overdue by.
+    """
+    return [
+        row
+        for row in updates_owed(uow, service or None, now=now)
+        if can_see(viewer, row.incident.service_id)
+    ]
 
 
 def _record_given(dashboard: Dashboard, request: Request, form: dict[str, str]) -> Response:

@@ -251,8 +251,8 @@ def _export(stack: Stack, *options: str) -> list[dict[str, object]]:
             "jsonl",
             *options,
         ],
-        env=settings_env(stack.settings)
-        | {"COVOICE_PSEUDONYM_KEY": "k", "PATH": os.environ["PATH"]},
+        # The stack's own pseudonym key: the store keeps the fingerprint of the first one used.
+        env=settings_env(stack.settings) | {"PATH": os.environ["PATH"]},
         capture_output=True,
         check=True,
     )

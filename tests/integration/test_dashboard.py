@@ -5,6 +5,7 @@ The app runs with its real parts on a real store; Rasa is not needed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_signing_in_opens_the_responses_with_a_strict_http_only_cookie(
     assert signed.status_code == 303
     assert signed.headers["location"] == "/dashboard/responses"
     cookie = signed.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/;" in cookie
     # The app is on http://127.0.0.1 here, so the cookie cannot be Secure.
     assert "Secure" not in cookie
     page = client.get("/dashboard/responses", params=MARCH)
@@ -286,6 +287,23 @@ def test_an_admin_reads_the_audit_log_and_that_reading_is_audited_too(
     assert [entry.actor for entry in audit(unit_of_work, "dashboard.audit.view")] == [
         "dashboard:ada-admin"
     ]
+
+
+def test_only_an_admin_exports_the_whole_audit_log_and_the_export_is_in_it(
+    client: TestClient,
+) -> None:
+    for user in ("mo-oak", "vic-viewer"):
+        sign_in(client, user)
+        refused = client.get("/dashboard/audit.jsonl")
+        assert refused.status_code == 403 and "cannot export the audit log" in refused.text
+    sign_in(client, "ada-admin")
+    exported = client.get("/dashboard/audit.jsonl")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    entries = [json.loads(line) for line in exported.text.splitlines()]
+    assert entries[-1]["action"] == "dashboard.audit.export"
+    assert entries[-1]["actor"] == "dashboard:ada-admin"
+    assert {"dashboard.login"} <= {e["action"] for e in entries}
 
 
 def test_the_cookie_is_secure_when_the_app_is_reached_by_https(

@@ -337,3 +337,26 @@ def test_every_action_route_for_every_role(client: TestClient, username: str) ->
         url = path.format(action=action)
         got = client.get(url) if method == "get" else client.post(url, data={})
         assert got.status_code == 303 and got.headers["location"] == "/dashboard/login"
+
+
+def test_answers_chosen_on_one_services_responses_lead_to_the_action_form(
+    client: TestClient, unit_of_work: Callable[[], UnitOfWork]
+) -> None:
+    sign_in(client, "mo-oak")
+    since = {"from": (date.today() - timedelta(days=20)).isoformat()}
+    every = client.get("/dashboard/responses", params=since)
+    assert "filter to one service first" in every.text and 'name="response"' not in every.text
+    listed = client.get("/dashboard/responses", params=since | {"service": "oak-house"})
+    boxes = re.findall(r'name="response" value="(\d+)"', listed.text)
+    # The three answers of the last 20 days, all oak-house's (the fixture's March one is older).
+    assert len(boxes) == 3
+    assert {int(box) for box in boxes} <= set(answer_ids(unit_of_work, "oak-house", "safety"))
+    assert 'action="/dashboard/actions/new"' in listed.text
+    chosen = boxes[:2]
+    form = client.get("/dashboard/actions/new", params={"service": "oak-house", "response": chosen})
+    assert "decided on the 2 answers you chose" in form.text
+    assert re.findall(r'name="response" value="(\d+)"', form.text) == sorted(chosen, key=int)
+    # A viewer gets neither the boxes nor the form.
+    sign_in(client, "vic-viewer")
+    viewed = client.get("/dashboard/responses", params=since | {"service": "oak-house"})
+    assert 'name="response"' not in viewed.text

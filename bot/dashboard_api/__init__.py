@@ -1,0 +1,1 @@
+"""The dashboard's JSON API under /api/v1: what the pages show, for programs and people."""
