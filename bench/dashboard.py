@@ -340,6 +340,15 @@ def render(sizes: list[Size], seconds: float, peak_mb: float) -> str:
             )
     lines += [
         "",
+        "Without its indexes the responses page still lists the values stored for its "
+        "filters (channel, question set, answer) by stepping from one value to the next, "
+        "and each step then reads the whole table; before migration 0012 it read each "
+        "column once with SELECT DISTINCT, which costs one whole read per column on every "
+        "view instead of a few index steps. The themes page counts, on every view, every "
+        "answer on every theme in its months, grouped by service, theme, month and answer "
+        "in SQL: over the default six months that is every answer in these stores, so its "
+        "time grows with the store whatever the indexes (see the plans below).",
+        "",
         "| answers | filling the store | its peak memory | store on disk "
         "| building the 0012 indexes |",
         "|---:|---:|---:|---:|---:|",
