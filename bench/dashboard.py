@@ -44,7 +44,7 @@ from bot.app import create_app
 from cli.stack import private_settings
 from covoice.settings import Settings
 from governance.demo_data import LOGINS_FILE, read_logins
-from storage.models import Response
+from storage.models import Base
 
 SIZES = (100_000, 1_000_000)
 WARMUP = 3
@@ -250,7 +250,9 @@ def drop_indexes(database: Path) -> None:
 def build_indexes(database_url: str) -> float:
     """Build the indexes again from the models' own definitions; the seconds it took."""
     engine = create_engine(database_url)
-    wanted = [index for index in Response.__table__.indexes if index.name in NEW_INDEXES]
+    wanted = [
+        index for index in Base.metadata.tables["response"].indexes if index.name in NEW_INDEXES
+    ]
     started = time.perf_counter()
     with engine.begin() as connection:
         for index in wanted:
