@@ -22,9 +22,9 @@ from bot.dashboard.response_filter import (
     raw_filter,
 )
 from bot.dashboard.response_reading import read_responses
-from bot.dashboard.reveal import reason_problem
 from bot.dashboard_api.auth import Caller
 from bot.dashboard_api.errors import ALWAYS, ApiError, error_responses, not_found
+from bot.dashboard_api.names import NamesReason, checked_reason
 from bot.dashboard_api.paging import Cursor, Limit, time_and_id, write_cursor
 from governance import audit
 
@@ -47,13 +47,6 @@ Safeguarding = Annotated[
 ]
 From = Annotated[str, _filter("The first day, YYYY-MM-DD; 30 days before `to` if left out", "from")]
 To = Annotated[str, _filter("The last day, YYYY-MM-DD; today if left out")]
-NamesReason = Annotated[
-    str,
-    _filter(
-        "Admins only: why you need people's real names (at least three words), kept in the "
-        "audit log. Without it everyone gets pseudonyms."
-    ),
-]
 
 
 class FilterOut(BaseModel):
@@ -127,12 +120,7 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
         each service's own time zone. A viewer sees pseudonyms and no free text.
         """
         after = time_and_id(cursor) if cursor else None
-        reason = names_reason.strip() or None
-        if reason is not None:
-            who.require(("admin",), "see real names")
-            problem = reason_problem(reason)
-            if problem is not None:
-                raise ApiError(400, "bad_reason", problem)
+        reason = checked_reason(who, names_reason)
         raw = raw_filter(
             {
                 "service": service,
