@@ -95,12 +95,13 @@ test: setup $(BROWSER) check ## Set up, lint, then run every test (unit, integra
 test-fast: $(VENV)/.installed $(SYSTEM_PACKAGES) $(PICTOGRAMS) ## The tests that need no Rasa server
 	$(VENV)/bin/pytest -q -m "not e2e"
 
-bench: setup $(BROWSER) ## Latency, throughput and memory: docs/benchmark.md, kiosk-, telegram- and alerts-benchmark.md
+bench: setup $(BROWSER) ## Latency, throughput and memory: docs/benchmark.md, kiosk-, telegram-, alerts- and dashboard-benchmark.md
 	$(VENV)/bin/python -m bench.turns --output docs/benchmark.md
 	$(VENV)/bin/python -m bench.reading_cost --output docs/reading-cost.md
 	$(VENV)/bin/python -m bench.kiosk --output docs/kiosk-benchmark.md
 	$(VENV)/bin/python -m bench.telegram --output docs/telegram-benchmark.md
 	$(VENV)/bin/python -m bench.alerts --output docs/alerts-benchmark.md
+	$(VENV)/bin/python -m bench.dashboard --output docs/dashboard-benchmark.md
 
 eval: setup ## Train on the training split, report on the held-out split: docs/nlu-evaluation.md
 	$(VENV)/bin/python -m bench.nlu_eval --output docs/nlu-evaluation.md

@@ -182,8 +182,17 @@ class Response(Base):
     """One answer, tagged to its person, service, question and themes."""
 
     __tablename__ = "response"
-    # Re-delivery of the same message must not store the answer twice.
-    __table_args__ = (UniqueConstraint("conversation_id", "source_message_id"),)
+    __table_args__ = (
+        # Re-delivery of the same message must not store the answer twice.
+        UniqueConstraint("conversation_id", "source_message_id"),
+        # The dashboard filters answers by these, newest first within a range of days,
+        # and lists the values stored for its filters one index step per value
+        # (bot.dashboard.response_filter._stored). Leading with the filtered column keeps the
+        # newest-first order, so a page of answers never sorts every match.
+        Index("ix_response_channel_created_at", "channel", "created_at"),
+        Index("ix_response_question_set_id_created_at", "question_set_id", "created_at"),
+        Index("ix_response_answer_value_created_at", "answer_value", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"))
