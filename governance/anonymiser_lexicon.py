@@ -69,8 +69,8 @@ def first_name_words() -> frozenset[str]:
 
 @cache
 def places() -> frozenset[str]:
-    """UK towns, cities and regions: kept, as too many people share each."""
-    return _read_list("uk_places.txt")
+    """Towns, countries, peoples, faiths and shops: kept, as too many people share each."""
+    return _read_list("uk_places.txt") | _read_list("not_names.txt")
 
 
 @cache
@@ -116,6 +116,8 @@ NOT_A_NAME = frozenset(
     thursday friday saturday january february march july september october november
     december england english london paris france india asia georgia virginia carolina
     florida kent devon chester lincoln jordan israel victoria wales scotland ireland
+    mum mam mom mummy dad daddy nan nana nanna nanny gran granny grandma grandad grandpa
+    sis bro hubby
     """.split()
 )
 

@@ -129,6 +129,14 @@ class _Reader:
         if i + 1 >= len(self.tokens) or not self.joined(i, i + 1):
             return False
         following = self.word(i + 1)
+        if following == "and" and not strong:
+            # "Rose and Dave came" but not "Joy and hope keep me going".
+            return i + 2 < len(self.tokens) and (
+                self.tokens[i + 2].capital
+                or (
+                    self.word(i + 2) in first_names() and self.word(i + 2) not in first_name_words()
+                )
+            )
         if strong:
             return following in NAME_FOLLOWERS and following not in WEAK_FOLLOWERS
         return following in NAME_FOLLOWERS
@@ -153,6 +161,8 @@ class _Reader:
         if word in first_name_words():
             return self._word_used_as_name(i)
         if word in first_names():
+            return True
+        if "-" in word and any(part in first_names() for part in word.split("-")):
             return True
         if len(word) >= 4 and _close_to(word, self.known):
             return True
@@ -224,8 +234,8 @@ class _Reader:
             )
             if (is_title_here or marked[i + 1]) and nxt.lower not in NOT_A_NAME - {"i"}:
                 marked[i + 1] = True
-                if strong or token.capital:
-                    marked[i] = True
+                # "Mr", "Dr" go with the name; "Auntie", "Sister" read well before "[name]".
+                marked[i] = marked[i] or strong
 
     def _extend_with_surnames(self, marked: list[bool]) -> None:
         for i in range(1, len(self.tokens)):
