@@ -94,7 +94,7 @@ NEVER_NAMES = frozenset(
     manual many marry mock my nap nappy nu numbers one pasty ping pokey pres raze relief
     sang see shin so son soon squat sung than tick tine wan wash yon yuk mi little young
     lady king queen major junior golden green noble royal pleasant season spring fall
-    win west wood page link lean vest sun moon star
+    win west wood page link lean vest sun moon star ward tel
     """.split()
 )
 

@@ -99,8 +99,15 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s?-\s?(?:(?:19|20)\d{2}|\d{2})")
+
+
 def _digit_kind(run: str, before: str) -> str | None:
     digits = re.sub(r"\D", "", run)
+    if _YEAR_RANGE.fullmatch(run.strip()):
+        return None
+    if digits.startswith("447") and len(digits) == 12:
+        return "phone"
     international = run.startswith("+") or run.startswith("00")
     if international and digits.lstrip("0").startswith("44") and len(digits.lstrip("0")) >= 11:
         return "phone"
