@@ -136,6 +136,15 @@ RELATIONS = frozenset(
     """.split()
 )
 
+# Jobs in a care service, as in "Paddy the handyman".
+ROLES = frozenset(
+    """
+    carer nurse manager cook chef cleaner handyman driver receptionist hairdresser physio
+    doctor gardener warden deputy senior activities coordinator housekeeper laundry
+    maintenance night day new agency admin office
+    """.split()
+)
+
 # Titles before a name: "Mr Patel", "Dr. Okafor", "Mrs T".
 TITLES = frozenset(
     """

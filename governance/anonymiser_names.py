@@ -23,6 +23,7 @@ from governance.anonymiser_lexicon import (
     NEVER_NAMES,
     NOT_A_NAME,
     RELATIONS,
+    ROLES,
     STRONG_TITLES,
     TITLES,
     WEAK_FOLLOWERS,
@@ -104,6 +105,17 @@ def _close_to(word: str, names: Iterable[str]) -> bool:
     )
 
 
+def _pet_form(word: str) -> bool:
+    """A nickname made with -s: "Debs", "Mags", "Jules"."""
+    stem = word[:-1]
+    return (
+        len(word) >= 4
+        and word.endswith("s")
+        and (stem in first_names() or stem + "e" in first_names())
+        and stem not in first_name_words()
+    )
+
+
 class _Reader:
     """Marks which tokens of one text are names."""
 
@@ -164,6 +176,8 @@ class _Reader:
             return True
         if "-" in word and any(part in first_names() for part in word.split("-")):
             return True
+        if _pet_form(word):
+            return True
         if len(word) >= 4 and _close_to(word, self.known):
             return True
         if word in surname_words():
@@ -196,7 +210,7 @@ class _Reader:
         if self.after_leader(i) and not modal:
             return True
         if self.tokens[i].sentence_start or self.tokens[i].capital:
-            return self.followed_by_name_verb(i, strong=calendar)
+            return self.followed_by_name_verb(i, strong=calendar) or self._before_role(i)
         return False
 
     def _before_surname(self, i: int) -> bool:
@@ -205,6 +219,10 @@ class _Reader:
             return False
         token, nxt = self.tokens[i], self.tokens[i + 1]
         return token.capital and nxt.capital and nxt.lower in surnames()
+
+    def _before_role(self, i: int) -> bool:
+        """A name-word before "the" and a job: "Paddy the handyman", "Joy the cook"."""
+        return self.word(i + 1) == "the" and self.word(i + 2) in ROLES
 
     def _modal_here(self, i: int) -> bool:
         """'Will' or 'May' capitalised mid-sentence but working as a verb ("If I May")."""
@@ -239,12 +257,15 @@ class _Reader:
 
     def _extend_with_surnames(self, marked: list[bool]) -> None:
         for i in range(1, len(self.tokens)):
-            if marked[i] or not marked[i - 1] or not self.joined(i - 1, i):
+            if marked[i] or not marked[i - 1]:
                 continue
-            if self.text[self.tokens[i - 1].end : self.tokens[i].start].strip():
+            before, token = self.tokens[i - 1], self.tokens[i]
+            gap = self.text[before.end : token.start]
+            # "Sue Baker", and after an initial or a title, "K. Brown", "Dr. Okafor".
+            initial = len(before.text) == 1 or before.lower in STRONG_TITLES
+            if not (re.fullmatch(r"[ \t]+", gap) or (initial and re.fullmatch(r"\.\s*", gap))):
                 continue
-            token = self.tokens[i]
-            if token.lower in NOT_A_NAME or token.lower in NEVER_NAMES:
+            if token.lower in NOT_A_NAME:
                 continue
             if (token.capital and self.capitals_mean_names) or (
                 token.lower in surnames() and token.lower not in surname_words()
