@@ -182,7 +182,10 @@ class _Reader:
             return True
         if word in surname_words():
             return False
-        if self.capitalised_midsentence(i) and word in surnames():
+        plain = word.replace("'", "").replace("’", "")
+        if (self.capitalised_midsentence(i) or self.after_relation(i)) and plain in surnames():
+            return True
+        if token.capital and plain in surnames() and self.followed_by_name_verb(i):
             return True
         named_here = (
             self.capitalised_midsentence(i)
@@ -207,7 +210,7 @@ class _Reader:
             if calendar:
                 return self.followed_by_name_verb(i, strong=True) or self.after_leader(i)
             return not (modal and self._modal_here(i))
-        if self.after_leader(i) and not modal:
+        if (self.after_leader(i) or self._in_company(i)) and not modal:
             return True
         if self.tokens[i].sentence_start or self.tokens[i].capital:
             return self.followed_by_name_verb(i, strong=calendar) or self._before_role(i)
@@ -219,6 +222,18 @@ class _Reader:
             return False
         token, nxt = self.tokens[i], self.tokens[i + 1]
         return token.capital and nxt.capital and nxt.lower in surnames()
+
+    def _in_company(self, i: int) -> bool:
+        """A name-word in company: "with lily from downstairs", "me n hazel go"."""
+        before = self.word(i - 1)
+        if before in {"and", "n", "&"} and self.word(i - 2) in {"me", "i"}:
+            return self.joined(i - 2, i - 1) and self.joined(i - 1, i)
+        after = self.word(i + 1)
+        return (
+            before == "with"
+            and self.joined(i - 1, i)
+            and (after in {"about", "from"} or (after in NAME_FOLLOWERS - WEAK_FOLLOWERS))
+        )
 
     def _before_role(self, i: int) -> bool:
         """A name-word before "the" and a job: "Paddy the handyman", "Joy the cook"."""
