@@ -80,6 +80,14 @@ def surnames() -> frozenset[str]:
 
 
 @cache
+def common_surnames() -> frozenset[str]:
+    """The 2,000 commonest surnames: "baker" beside "sue" is a surname, "garden" is not."""
+    text = (files("names") / "dist.all.last").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()][:2000]
+    return frozenset(line.split()[0].lower() for line in lines) - NOT_A_NAME - places()
+
+
+@cache
 def surname_words() -> frozenset[str]:
     """Surnames that are also English words: a surname only beside a name."""
     return _read_list("surname_words.txt") | NOT_A_NAME | NEVER_NAMES | places()
@@ -117,7 +125,7 @@ NOT_A_NAME = frozenset(
     december england english london paris france india asia georgia virginia carolina
     florida kent devon chester lincoln jordan israel victoria wales scotland ireland
     mum mam mom mummy dad daddy nan nana nanna nanny gran granny grandma grandad grandpa
-    sis bro hubby
+    sis bro hubby never always also really still often sometimes usually even ever
     """.split()
 )
 

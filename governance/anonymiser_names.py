@@ -27,8 +27,10 @@ from governance.anonymiser_lexicon import (
     STRONG_TITLES,
     TITLES,
     WEAK_FOLLOWERS,
+    common_surnames,
     first_name_words,
     first_names,
+    places,
     surname_words,
     surnames,
 )
@@ -182,6 +184,9 @@ class _Reader:
             return True
         if word in surname_words():
             return False
+        if token.capital and (self.after_relation(i) or self.after_leader(i)):
+            # Any capitalised word where a name is expected: "my carer Oluwadamilare".
+            return word not in places()
         plain = word.replace("'", "").replace("’", "")
         if (self.capitalised_midsentence(i) or self.after_relation(i)) and plain in surnames():
             return True
@@ -218,10 +223,19 @@ class _Reader:
 
     def _before_surname(self, i: int) -> bool:
         """A capitalised name-word before a capitalised surname: "Sue Baker", "Will Smith"."""
-        if i + 1 >= len(self.tokens) or not self.joined(i, i + 1) or not self.capitals_mean_names:
+        if i + 1 >= len(self.tokens) or not self.joined(i, i + 1):
             return False
         token, nxt = self.tokens[i], self.tokens[i + 1]
-        return token.capital and nxt.capital and nxt.lower in surnames()
+        capitals = token.capital and nxt.capital and self.capitals_mean_names
+        if capitals and nxt.lower in surnames():
+            return True
+        # Lower case, with a verb after: "sue baker was rude".
+        return (
+            (token.lower not in _MODALS or token.sentence_start)
+            and nxt.lower in common_surnames()
+            and nxt.lower not in NAME_FOLLOWERS | NOT_A_NAME
+            and self.followed_by_name_verb(i + 1)
+        )
 
     def _in_company(self, i: int) -> bool:
         """A name-word in company: "with lily from downstairs", "me n hazel go"."""
@@ -282,8 +296,14 @@ class _Reader:
                 continue
             if token.lower in NOT_A_NAME:
                 continue
-            if (token.capital and self.capitals_mean_names) or (
-                token.lower in surnames() and token.lower not in surname_words()
+            if (
+                (token.capital and self.capitals_mean_names)
+                or (token.lower in surnames() and token.lower not in surname_words())
+                or (
+                    token.lower in common_surnames()
+                    and token.lower not in NAME_FOLLOWERS
+                    and self.followed_by_name_verb(i)
+                )
             ):
                 marked[i] = True
 
