@@ -64,7 +64,8 @@ def first_names() -> frozenset[str]:
 @cache
 def first_name_words() -> frozenset[str]:
     """First names that are also English words: a name only in context."""
-    return (_read_list("first_name_words.txt") | CALENDAR_NAMES) - NEVER_NAMES - NOT_A_NAME
+    words = _read_list("first_name_words.txt") | CALENDAR_NAMES | SLANG_NAME_WORDS
+    return words - NEVER_NAMES - NOT_A_NAME
 
 
 @cache
@@ -126,11 +127,17 @@ NOT_A_NAME = frozenset(
     florida kent devon chester lincoln jordan israel victoria wales scotland ireland
     mum mam mom mummy dad daddy nan nana nanna nanny gran granny grandma grandad grandpa
     sis bro hubby never always also really still often sometimes usually even ever
+    im ive id ill dont cant wont didnt isnt wasnt arent shes hes youre thats whats theres
+    cos coz telly tennis trans tarra dal job zumba dols
     """.split()
 )
 
 # Month names that are also names: a name only with strong context ("my aunt June").
 CALENDAR_NAMES = frozenset({"april", "may", "june", "august"})
+
+# Names that are also slang or a misspelt word, missing from the dictionary the word lists
+# were built from: "took the mick", "wil i get in trouble".
+SLANG_NAME_WORDS = frozenset({"mick", "willy", "wil", "nick", "bob"})
 
 # Words after which the next word is a name: "my son Dave", "her carer, Sue".
 RELATIONS = frozenset(

@@ -41,6 +41,10 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“(]|\s-\s)\s*$")
 _INITIALS = re.compile(
     r"(?<![A-Za-z.])(?:[A-Z]\s?\.\s?){2,3}(?![A-Za-z])|(?<![A-Za-z])[A-Z]\.(?=\s+[A-Z][a-z])"
 )
+_CONTRACTION = re.compile(r"['’](?:t|ll|m|re|ve|d)$")
+_OBJECTS = frozenset(
+    "you youre u ur your all everyone this that it i we they he she so to the a my".split()
+)
 _MODALS = frozenset({"will", "may", "can", "must", "might"})
 
 
@@ -107,14 +111,23 @@ def _close_to(word: str, names: Iterable[str]) -> bool:
     )
 
 
-def _pet_form(word: str) -> bool:
-    """A nickname made with -s: "Debs", "Mags", "Jules"."""
-    stem = word[:-1]
-    return (
-        len(word) >= 4
-        and word.endswith("s")
-        and (stem in first_names() or stem + "e" in first_names())
-        and stem not in first_name_words()
+def _without_apostrophe(word: str) -> str:
+    """ "o'connor" -> "oconnor"; "i'm", "she'll" -> "i", "she"."""
+    word = word.replace("’", "'")
+    head, _, tail = word.partition("'")
+    if not tail:
+        return word
+    if len(head) == 1:
+        return head + tail
+    return head
+
+
+def _hyphenated_name(word: str) -> bool:
+    """ "Kerry-Anne", "Adeyemi-Williams", but not "sing-song"."""
+    parts = word.split("-")
+    every_part_a_name = all(p in first_names() or p in surnames() for p in parts)
+    return every_part_a_name and any(
+        p in first_names() and p not in first_name_words() for p in parts
     )
 
 
@@ -168,7 +181,7 @@ class _Reader:
             return False
         if word in self.known:
             return not (word in first_name_words() and not self._word_used_as_name(i))
-        if len(word) < 2:
+        if len(word) < 2 or _CONTRACTION.search(word):
             return False
         if word in NOT_A_NAME or word in NEVER_NAMES:
             return False
@@ -176,9 +189,7 @@ class _Reader:
             return self._word_used_as_name(i)
         if word in first_names():
             return True
-        if "-" in word and any(part in first_names() for part in word.split("-")):
-            return True
-        if _pet_form(word):
+        if "-" in word and _hyphenated_name(word):
             return True
         if len(word) >= 4 and _close_to(word, self.known):
             return True
@@ -187,15 +198,15 @@ class _Reader:
         if token.capital and (self.after_relation(i) or self.after_leader(i)):
             # Any capitalised word where a name is expected: "my carer Oluwadamilare".
             return word not in places()
-        plain = word.replace("'", "").replace("’", "")
+        plain = _without_apostrophe(word)
         if (self.capitalised_midsentence(i) or self.after_relation(i)) and plain in surnames():
             return True
         if token.capital and plain in surnames() and self.followed_by_name_verb(i):
             return True
-        named_here = (
+        named_here = token.capital and (
             self.capitalised_midsentence(i)
             or self.after_relation(i)
-            or (token.capital and self.followed_by_name_verb(i, strong=True))
+            or self.followed_by_name_verb(i, strong=True)
         )
         # A misspelt first name where a name is expected: "Jeniffer", "Micheal".
         return named_here and len(word) >= 5 and _close_to(word, first_names())
@@ -216,7 +227,8 @@ class _Reader:
                 return self.followed_by_name_verb(i, strong=True) or self.after_leader(i)
             return not (modal and self._modal_here(i))
         if (self.after_leader(i) or self._in_company(i)) and not modal:
-            return True
+            # Not "hi, hope you're well".
+            return self.word(i + 1) not in _OBJECTS
         if self.tokens[i].sentence_start or self.tokens[i].capital:
             return self.followed_by_name_verb(i, strong=calendar) or self._before_role(i)
         return False
@@ -251,7 +263,13 @@ class _Reader:
 
     def _before_role(self, i: int) -> bool:
         """A name-word before "the" and a job: "Paddy the handyman", "Joy the cook"."""
-        return self.word(i + 1) == "the" and self.word(i + 2) in ROLES
+        capital = self.tokens[i].capital and self.capitals_mean_names
+        return (
+            capital
+            and self.word(i) not in _MODALS
+            and self.word(i + 1) == "the"
+            and self.word(i + 2) in ROLES
+        )
 
     def _modal_here(self, i: int) -> bool:
         """'Will' or 'May' capitalised mid-sentence but working as a verb ("If I May")."""
@@ -272,7 +290,9 @@ class _Reader:
     def _mark_titles(self, marked: list[bool]) -> None:
         for i, token in enumerate(self.tokens[:-1]):
             gap = self.text[token.end : self.tokens[i + 1].start]
-            if token.lower not in TITLES or not re.fullmatch(r"\.?\s*", gap):
+            # Only an abbreviated title takes a full stop: "Dr. Okafor", not "just Nan. Last".
+            allowed = r"\.?[ \t]*" if token.lower in STRONG_TITLES else r"[ \t]+"
+            if token.lower not in TITLES or not re.fullmatch(allowed, gap):
                 continue
             nxt = self.tokens[i + 1]
             strong = token.lower in STRONG_TITLES
@@ -314,11 +334,20 @@ class _Reader:
             if letters not in ACRONYMS:
                 spans.append(Span(found.start(), found.end(), "name"))
         # Capital initials standing for a person: "JS said", "asked KB".
+        if not self.capitals_mean_names:
+            return spans
         for i, token in enumerate(self.tokens):
             text = token.text
-            if 2 <= len(text) <= 3 and text.isupper() and text not in ACRONYMS:
-                if self.followed_by_name_verb(i) or self.after_leader(i) or self.after_relation(i):
-                    spans.append(Span(token.start, token.end, "name"))
+            if not (2 <= len(text) <= 3 and text.isupper()):
+                continue
+            if text in ACRONYMS or token.lower in NOT_A_NAME:
+                continue
+            if (
+                self.followed_by_name_verb(i, strong=True)
+                or self.after_leader(i)
+                or self.after_relation(i)
+            ):
+                spans.append(Span(token.start, token.end, "name"))
         return spans
 
 
