@@ -190,7 +190,7 @@ WEAK_FOLLOWERS = frozenset({"is", "was", "and", "from", "on", "at", "has", "had"
 # Words before a name in a greeting or a report of talk: "thanks rose", "I asked will".
 NAME_LEADERS = frozenset(
     """
-    asked told thanked thanks thank cheers hi hello hiya dear love ask tell
+    asked told thanked thanks thank cheers hi hello hiya dear ask tell
     """.split()
 )
 

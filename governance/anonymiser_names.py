@@ -193,11 +193,11 @@ class _Reader:
             return True
         if len(word) >= 4 and _close_to(word, self.known):
             return True
-        if word in surname_words():
-            return False
         if token.capital and (self.after_relation(i) or self.after_leader(i)):
             # Any capitalised word where a name is expected: "my carer Oluwadamilare".
             return word not in places()
+        if word in surname_words():
+            return False
         plain = _without_apostrophe(word)
         if (self.capitalised_midsentence(i) or self.after_relation(i)) and plain in surnames():
             return True
