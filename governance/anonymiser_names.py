@@ -12,6 +12,7 @@ that leaks a name is far worse than one with an extra "[name]".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from governance.anonymiser_lexicon import (
 )
 from governance.anonymiser_patterns import Span
 
-_WORD = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“(]|\s-\s)\s*$")
 _INITIALS = re.compile(
     r"(?<![A-Za-z.])(?:[A-Z]\s?\.\s?){2,3}(?![A-Za-z])|(?<![A-Za-z])[A-Z]\.(?=\s+[A-Z][a-z])"
@@ -72,12 +73,21 @@ def _tokens(text: str) -> list[_Token]:
                 start=match.start(),
                 end=end,
                 text=word,
-                lower=word.lower(),
+                lower=_plain_letters(word.lower()),
                 capital=word[0].isupper() and not (len(word) > 1 and word.isupper()),
                 sentence_start=bool(_SENTENCE_END.search(text[: match.start()])),
             )
         )
     return found
+
+
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ı": "i"})
+
+
+def _plain_letters(word: str) -> str:
+    """ "siân" -> "sian", "zoë" -> "zoe": the name lists are in plain letters."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _title_case_text(tokens: list[_Token]) -> bool:
@@ -198,6 +208,9 @@ class _Reader:
             return word not in places()
         if word in surname_words():
             return False
+        if token.capital and not token.text.isascii() and word not in places():
+            # "Siân", "Łukasz": letters the name lists lack, capitalised, are names.
+            return self.capitalised_midsentence(i) or self.followed_by_name_verb(i)
         plain = _without_apostrophe(word)
         if (self.capitalised_midsentence(i) or self.after_relation(i)) and plain in surnames():
             return True
@@ -363,7 +376,7 @@ def find_names(text: str, known_names: Iterable[str] = ()) -> list[Span]:
         One span per name word (or initials), in order; neighbours are not yet joined.
     """
     known = frozenset(
-        part.lower()
+        _plain_letters(part.lower())
         for name in known_names
         for part in _WORD.findall(name)
         if len(part) >= 2 and part.lower() not in NEVER_NAMES | NOT_A_NAME
