@@ -31,7 +31,7 @@ _WORDY_DATE = (
     rf"|{_MONTH}\.?\s+(?:the\s+)?{_DAY}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}\s+\d{{4}})"
 )
-_ANY_DATE = rf"(?:{_NUMERIC_DATE}|{_WORDY_DATE}|(?:in\s+)?(?:19|20)\d{{2}})"
+_ANY_DATE = rf"(?:{_NUMERIC_DATE}|{_WORDY_DATE}|(?:in\s+)?(?:(?:19|20)\d{{2}}|'\d{{2}}))"
 _BIRTH_WORDS = r"(?:born|b\.|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|b'?day|bday)"
 _DOB = re.compile(
     rf"\b{_BIRTH_WORDS}\s*(?:is|was|:|-|on|in)?\s*(?:is\s+|was\s+|on\s+)?"
@@ -99,6 +99,18 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+# A number after a word that makes it a reference, however short: "my PIN is 1234".
+_REFERENCE = re.compile(
+    r"\b(?:ref(?:erence)?|case|account|acc|id|pin|card|policy|claim|member(?:ship)?"
+    r"|patient|client|customer|tenancy|sort\s+code)(?:\s+(?:no\.?|number|is|was|:))*"
+    r"[\s:#.]*(?P<ref>\d[\d\-]{2,}\d)\b",
+    re.IGNORECASE,
+)
+_PHONE_WORDS = re.compile(
+    r"\b(?:tel|phone|ring|call|mob(?:ile)?|no\.?|number|text|whatsapp)"
+    r"(?:\s+(?:me|us|her|him|them|on|at|is))*\W*$",
+    re.IGNORECASE,
+)
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s?-\s?(?:(?:19|20)\d{2}|\d{2})")
 
 
@@ -121,7 +133,9 @@ def _digit_kind(run: str, before: str) -> str | None:
         return "phone"
     if len(digits) == 10 and re.fullmatch(r"\d{3}[ \-]?\d{3}[ \-]?\d{4}", run.strip()):
         return "nhs_number"
-    if re.search(r"\b(?:tel|phone|ring|call|mob(?:ile)?|no\.?|number|text)\W*$", before, re.I):
+    if _REFERENCE.search(before + " 0000"):
+        return "identifier"
+    if _PHONE_WORDS.search(before):
         if len(digits) >= 6:
             return "phone"
     if len(digits) >= 7:
@@ -159,6 +173,7 @@ def find_identifiers(text: str) -> list[Span]:
     spans += [Span(m.start(), m.end(), "room") for m in _ROOM.finditer(text)]
     spans += [Span(m.start(), m.end(), "postcode") for m in _POSTCODE.finditer(text)]
     spans += list(_digit_runs(text))
+    spans += [Span(m.start("ref"), m.end("ref"), "identifier") for m in _REFERENCE.finditer(text)]
     spans += [
         Span(m.start(), m.end(), "identifier")
         for m in _MIXED_ID.finditer(text)
