@@ -67,9 +67,17 @@ _STREET = (
     r"|view|green|parade|vale|croft|fold|mount|gate|wharf|boulevard|approach|chase|wynd"
     r"|brow|meadows?|fields?|estate)"
 )
+# Words that are not part of a street's name: "half 4 which is way too early".
+_NOT_STREET_NAME = (
+    r"(?:which|is|was|are|were|and|or|but|to|a|an|the|of|in|on|at|for|by|with|it|that|this"
+    r"|my|your|his|her|our|their|too|so|very|way|be|been|has|have|had|not|no|we|i|you|they"
+    r"|he|she|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|people|of)\b"
+)
 _ADDRESS = re.compile(
     r"\b(?:(?:flat|apartment|apt|unit|house)\s*\d+[a-z]?\s*,?\s*)?"
-    r"\d{1,4}[a-z]?\s*,?\s+(?:[a-z][a-z'\-]+\s+){1,3}"
+    r"\d{1,4}[a-z]?\s*,?\s+(?:the\s+|(?:the\s+)?(?:(?!"
+    + _NOT_STREET_NAME
+    + r")[a-z][a-z'\-]+\s+){1,3})"
     rf"{_STREET}\b\.?",
     re.IGNORECASE,
 )
