@@ -12,7 +12,8 @@ Everything is offline: rules, and name lists read from installed packages
 - names and references the service holds, passed as ``known_names`` -> "[name]", or
   "[identifier]" for a reference with a digit in it;
 - phone numbers, emails, street addresses and flat numbers, postcodes, dates of birth,
-  NHS numbers, National Insurance numbers and other long references
+  NHS numbers, National Insurance numbers, long digit runs, references mixing letters
+  and digits, and any number after a word such as "PIN", "account" or "case no."
   (governance/anonymiser_patterns.py);
 - room and bed numbers ("room 12") -> "[room number]": in a care home a room number
   tells staff and other residents who spoke, which undoes the rule that a quote is used
@@ -21,7 +22,13 @@ Everything is offline: rules, and name lists read from installed packages
 Kept: ordinary dates and years ("since 2019", "on 3 May"), ages, times, amounts, and
 the first half of a postcode or a town ("in LS6", "Leeds"), which are shared by too many
 people to point at one. When in doubt a word is replaced: an extra "[name]" costs a
-reader little; a leaked name can cost a person their safety.
+reader little; a leaked name can cost a person their safety. So film, book and pop
+characters ("Tommy Shelby") and a few capitalised words in odd places are replaced too.
+
+Not caught: a lower-case name in none of the lists with no sign around it ("kayden came
+round"; pass it in ``known_names``), and an email spelled out in words.
+tests/fixtures/anonymiser_cases.yaml keeps these as known misses beside the cases that
+are caught.
 """
 
 from __future__ import annotations

@@ -46,6 +46,16 @@ _CONTRACTION = re.compile(r"['’](?:t|ll|m|re|ve|d)$")
 _OBJECTS = frozenset(
     "you youre u ur your all everyone this that it i we they he she so to the a my".split()
 )
+# Words that sit between "my son" and a verb without being his name.
+_ADVERBS = frozenset(
+    """
+    first finally later again already once twice too also just then now never always
+    still often sometimes usually even ever soon recently really actually who that which
+    herself himself themselves myself today yesterday tonight tomorrow here there last
+    upstairs downstairs next
+    """.split()
+)
+_ROLE_RELATIONS = frozenset({"keyworker", "worker", "advocate", "therapist"})
 _MODALS = frozenset({"will", "may", "can", "must", "might"})
 
 
@@ -216,6 +226,8 @@ class _Reader:
             return True
         if token.capital and plain in surnames() and self.followed_by_name_verb(i):
             return True
+        if self._unknown_after_relation(i):
+            return True
         named_here = token.capital and (
             self.capitalised_midsentence(i)
             or self.after_relation(i)
@@ -260,6 +272,21 @@ class _Reader:
             and nxt.lower in common_surnames()
             and nxt.lower not in NAME_FOLLOWERS | NOT_A_NAME
             and self.followed_by_name_verb(i + 1)
+        )
+
+    def _unknown_after_relation(self, i: int) -> bool:
+        """A lower-case word between a relation and a verb: "my grandson kayden came"."""
+        word = self.word(i)
+        return (
+            i > 0
+            and self.word(i - 1) in RELATIONS - ROLES - _ROLE_RELATIONS
+            and re.fullmatch(r"[ \t]+", self.text[self.tokens[i - 1].end : self.tokens[i].start])
+            is not None
+            and self.word(i + 1) in NAME_FOLLOWERS - {"at", "on", "from", "and", "who"}
+            and self.joined(i, i + 1)
+            and word not in _ADVERBS
+            and not word.endswith(("ly", "ed"))
+            and word not in NAME_FOLLOWERS
         )
 
     def _in_company(self, i: int) -> bool:
