@@ -241,7 +241,7 @@ class _Reader:
         word = self.word(i)
         calendar = word in CALENDAR_NAMES
         modal = word in _MODALS
-        if self._before_surname(i):
+        if self._before_surname(i) or self._before_apposition(i):
             return True
         if self.after_relation(i):
             if modal or calendar:
@@ -301,6 +301,22 @@ class _Reader:
             and (after in {"about", "from"} or (after in NAME_FOLLOWERS - WEAK_FOLLOWERS))
         )
 
+    def _before_apposition(self, i: int) -> bool:
+        """A name-word then who they are: "Will, my son, is 40", "rose (the night nurse)"."""
+        if i + 1 >= len(self.tokens):
+            return False
+        if self.word(i) in _MODALS | CALENDAR_NAMES and not self.tokens[i].capital:
+            return False
+        gap = self.text[self.tokens[i].end : self.tokens[i + 1].start]
+        if not re.fullmatch(r"\s*[,(]\s*", gap):
+            return False
+        j = i + 1
+        if self.word(j) in {"my", "her", "his", "our", "their", "the", "a"}:
+            j += 1
+        if self.word(j) in {"night", "day", "new", "senior", "key", "support", "social"}:
+            j += 1
+        return self.word(j) in RELATIONS | ROLES
+
     def _before_role(self, i: int) -> bool:
         """A name-word before "the" and a job: "Paddy the handyman", "Joy the cook"."""
         capital = self.tokens[i].capital and self.capitals_mean_names
@@ -319,6 +335,7 @@ class _Reader:
     def name_spans(self) -> list[Span]:
         marked = [self.is_name(i) for i in range(len(self.tokens))]
         self._mark_titles(marked)
+        self._mark_pairs(marked)
         self._extend_with_surnames(marked)
         spans: list[Span] = []
         for i, token in enumerate(self.tokens):
@@ -343,6 +360,14 @@ class _Reader:
                 marked[i + 1] = True
                 # "Mr", "Dr" go with the name; "Auntie", "Sister" read well before "[name]".
                 marked[i] = marked[i] or strong
+
+    def _mark_pairs(self, marked: list[bool]) -> None:
+        """A name-word joined to a name by "and": "DAVE AND SUE", "dave n rose"."""
+        for i in range(len(self.tokens) - 2):
+            if marked[i] and not marked[i + 2] and self.word(i + 1) in {"and", "n", "&"}:
+                word = self.word(i + 2)
+                if word in first_name_words() and word not in _MODALS | CALENDAR_NAMES:
+                    marked[i + 2] = self.joined(i, i + 1) and self.joined(i + 1, i + 2)
 
     def _extend_with_surnames(self, marked: list[bool]) -> None:
         for i in range(1, len(self.tokens)):
