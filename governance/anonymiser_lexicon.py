@@ -128,7 +128,8 @@ NOT_A_NAME = frozenset(
     mum mam mom mummy dad daddy nan nana nanna nanny gran granny grandma grandad grandpa
     sis bro hubby never always also really still often sometimes usually even ever
     im ive id ill dont cant wont didnt isnt wasnt arent shes hes youre thats whats theres
-    cos coz telly tennis trans tarra dal job zumba dols
+    cos coz telly tennis trans tarra dal job zumba dols social services police council
+    reception office ambulance hospital hospice surgery pharmacy chemist google
     """.split()
 )
 
@@ -180,7 +181,8 @@ NAME_FOLLOWERS = frozenset(
     talked talks knows knew cares cared works worked and from on at who keeps kept used
     explained explains showed shows got gets goes went sat sits spoke speaks stayed stays
     left leaves smiled smiles checked checks cooked cooks washed washes moved moves took
-    sings sang dances danced wrote writes reads read tried tries lives lived came
+    sings sang dances danced wrote writes reads read tried tries lives lived came loves
+    loved likes liked hates hated enjoys enjoyed wants wanted needs needed thinks feels
     """.split()
 )
 

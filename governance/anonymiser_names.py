@@ -215,7 +215,7 @@ class _Reader:
             return True
         if token.capital and (self.after_relation(i) or self.after_leader(i)):
             # Any capitalised word where a name is expected: "my carer Oluwadamilare".
-            return word not in places()
+            return word not in places() and word not in NAME_FOLLOWERS
         if word in surname_words():
             return False
         if token.capital and not token.text.isascii() and word not in places():
