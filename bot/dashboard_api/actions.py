@@ -107,7 +107,7 @@ class ActionOut(ActionListed):
 def actions_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRouter:
     router = APIRouter(tags=["actions"])
 
-    @router.get("/actions", response_model=ActionsOut, responses=error_responses(400, *ALWAYS))
+    @router.get("/actions", response_model=ActionsOut, responses=error_responses(*ALWAYS))
     def actions(
         request: Request, who: Annotated[Caller, Depends(caller)], status: Status = ""
     ) -> ActionsOut:

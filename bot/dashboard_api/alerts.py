@@ -97,9 +97,7 @@ class OneAlertOut(BaseModel):
 def alerts_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRouter:
     router = APIRouter(tags=["safeguarding alerts"])
 
-    @router.get(
-        "/alerts", response_model=AlertsOut, responses=error_responses(400, 403, 404, *ALWAYS)
-    )
+    @router.get("/alerts", response_model=AlertsOut, responses=error_responses(403, 404, *ALWAYS))
     def alerts(
         request: Request,
         who: Annotated[Caller, Depends(caller)],
@@ -157,7 +155,7 @@ def alerts_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRou
     @router.get(
         "/alerts/{alert_id}",
         response_model=OneAlertOut,
-        responses=error_responses(400, 403, 404, *ALWAYS),
+        responses=error_responses(403, 404, *ALWAYS),
     )
     def alert(
         request: Request,

@@ -38,7 +38,7 @@ class AuditOut(BaseModel):
 def audit_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRouter:
     router = APIRouter(tags=["audit"])
 
-    @router.get("/audit", response_model=AuditOut, responses=error_responses(400, 403, *ALWAYS))
+    @router.get("/audit", response_model=AuditOut, responses=error_responses(403, *ALWAYS))
     def audit_log(
         request: Request,
         who: Annotated[Caller, Depends(caller)],

@@ -51,14 +51,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 MEANINGS = {
-    400: "The filter or paging is wrong; `problems` says how",
+    400: "The request's filter, paging or other values are wrong; `problems` says how",
     401: "No token or session, or one that is unknown, revoked or whose user is disabled",
     403: "The caller's role may not do this",
     404: "No such thing that the caller may see",
     503: "The data cannot be read just now",
 }
-# Every endpoint can refuse these.
-ALWAYS = (401, 503)
+# Every endpoint can refuse these: any request's values are checked (400).
+ALWAYS = (400, 401, 503)
 
 
 def answer_errors(api: FastAPI) -> None:

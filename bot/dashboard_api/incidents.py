@@ -165,7 +165,7 @@ def incidents_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
     @router.get(
         "/incidents/{incident_id}",
         response_model=OneIncidentOut,
-        responses=error_responses(400, 403, 404, *ALWAYS),
+        responses=error_responses(403, 404, *ALWAYS),
     )
     def incident(
         request: Request,
@@ -201,7 +201,7 @@ def incidents_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
     @router.get(
         "/updates-owed",
         response_model=UpdatesOwedOut,
-        responses=error_responses(400, 403, 404, *ALWAYS),
+        responses=error_responses(403, 404, *ALWAYS),
         tags=["updates owed"],
     )
     def updates_owed(

@@ -95,7 +95,7 @@ def responses_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> API
         "/responses",
         response_model=ResponsesOut,
         response_model_by_alias=True,
-        responses=error_responses(400, 404, *ALWAYS),
+        responses=error_responses(404, *ALWAYS),
     )
     def responses(
         request: Request,

@@ -87,7 +87,7 @@ def themes_routes(dashboard: Dashboard, caller: Callable[..., Caller]) -> APIRou
         "/themes",
         response_model=ThemesOut,
         response_model_by_alias=True,
-        responses=error_responses(400, 404, *ALWAYS),
+        responses=error_responses(404, *ALWAYS),
     )
     def themes(
         request: Request,
