@@ -25,6 +25,7 @@ from covoice.settings import Settings
 from storage.migrate import upgrade_database
 from storage.unit_of_work import UnitOfWork, open_store
 from tests.conftest import FIXTURE_SETS, KIOSK_WORDING, TELEGRAM_WORDING, WORDING, seed_service
+from tests.e2e.dashboard_browser import browser, page  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

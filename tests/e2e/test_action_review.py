@@ -6,12 +6,12 @@ and action servers, and the action's page shows the answers before and since.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from bot.kiosk.tokens import issue
@@ -20,32 +20,15 @@ from governance.dashboard_users import add_user
 from governance.people import add_person
 from storage.models import Conversation, Service, utcnow
 from storage.unit_of_work import UnitOfWork
-from tests.browser import CHROMIUM, launch
-from tests.e2e.test_dashboard_page import _no_axe_violations
+from tests.e2e.dashboard_browser import (
+    no_axe_violations,
+)
 from tests.e2e.test_kiosk_api import Kiosk, _button
 from tests.integration.governance_rows import add_conversation, add_response
 
 MAPLE = "maple-court"
 PASSWORD = "a long manager password"
 UNSAFE = "The back door is left open at night and I lie awake"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("The dashboard's browser tests need Debian's Chromium: run 'make test'.")
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # axe is injected into the page, which the page's own policy forbids.
-    context = browser.new_context(bypass_csp=True, locale="en-GB")
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +62,10 @@ def test_an_action_is_reviewed_by_asking_the_person_again_on_the_kiosk(
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Action log").click()
     expect(page.get_by_role("heading", name="Action log")).to_be_visible()
-    _no_axe_violations(page, "action log, empty")
+    no_axe_violations(page, "action log, empty")
 
     page.get_by_role("link", name="Record a new action").click()
-    _no_axe_violations(page, "record an action")
+    no_axe_violations(page, "record an action")
     page.get_by_label("Service").select_option(MAPLE)
     page.get_by_label("Theme").select_option("safety")
     page.get_by_label("Short title").fill("Check the back door at night")
@@ -93,7 +76,7 @@ def test_an_action_is_reviewed_by_asking_the_person_again_on_the_kiosk(
     page.get_by_role("button", name="Record the action").click()
     expect(page.get_by_role("heading", name="Check the back door at night")).to_be_visible()
     expect(page.get_by_text("No review is scheduled yet.")).to_be_visible()
-    _no_axe_violations(page, "an action")
+    no_axe_violations(page, "an action")
 
     # Ask again at once, just the set's questions on safety, of those who spoke on it.
     page.get_by_label("Question set").select_option("fixture_checkin")
@@ -120,7 +103,7 @@ def test_an_action_is_reviewed_by_asking_the_person_again_on_the_kiosk(
     expect(page.get_by_role("status").last).to_contain_text(
         "Too few answers to compare as shares: 1 before and 1 since"
     )
-    _no_axe_violations(page, "an action with its review answered")
+    no_axe_violations(page, "an action with its review answered")
 
     # Answered: next time Jo picks themselves, it is the usual check-in again.
     [again] = Kiosk(app_client, token).start(person=str(person_id))
