@@ -37,6 +37,7 @@ from bot.dashboard.layout import (
 from bot.dashboard.scope import can_see, not_found, row_id, service_choices
 from bot.sending import QuietHours
 from checkin.question_sets import is_theme_set
+from covoice.settings import Settings
 from governance import audit
 from governance.actions import (
     ActionDraft,
@@ -153,7 +154,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
         signed = dashboard.signed_in(request)
         if signed is None:
             return to_login()
-        sets = _plain_sets(request)
+        sets = _plain_sets(request, dashboard.settings)
         with dashboard.store(request)() as uow:
             action = visible_action(uow, signed.viewer, action_id)
             if action is None:
@@ -189,7 +190,12 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
                 set_status(uow, actor(signed.viewer), action, form.get("status", ""))
             except ActionError as error:
                 body = action_page(
-                    uow, action, dashboard.taxonomy, signed, _plain_sets(request), [str(error)]
+                    uow,
+                    action,
+                    dashboard.taxonomy,
+                    signed,
+                    _plain_sets(request, dashboard.settings),
+                    [str(error)],
                 )
                 return html(page(action.title, body, signed.viewer, signed.csrf), 400)
             uow.commit()
@@ -209,7 +215,7 @@ def actions_router(dashboard: Dashboard) -> APIRouter:
             return not_for_role(signed, "schedule reviews")
         if not signed.form_is_genuine(form):
             return form_expired(signed)
-        sets = _plain_sets(request)
+        sets = _plain_sets(request, dashboard.settings)
         with dashboard.store(request)() as uow:
             action = visible_action(uow, signed.viewer, action_id)
             if action is None:
@@ -279,9 +285,15 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _plain_sets(request: Request) -> list[str]:
-    """The question sets from files (not their one-theme parts), for the review form."""
-    return sorted(s for s in request.app.state.parts.question_sets if not is_theme_set(s))
+def _plain_sets(request: Request, settings: Settings) -> list[str]:
+    """The sets a review may ask: from files, not their one-theme parts, and not the
+    incident follow-ups, which are about an incident a review does not have."""
+    follow_ups = {settings.incident_person_set, settings.incident_family_set}
+    return sorted(
+        s
+        for s in request.app.state.parts.question_sets
+        if not is_theme_set(s) and s not in follow_ups
+    )
 
 
 def _service_names(uow: UnitOfWork) -> dict[str, str]:

@@ -118,6 +118,9 @@ def test_a_manager_records_an_action_on_chosen_answers_and_reads_its_evidence_ch
     assert UNSAFE_WORDS in text  # a manager reads the words the action came from
     assert "Night staff check the garden door" in text and "locked at dusk" in text
     assert "Night team leader" in text and "No review is scheduled yet." in text
+    # A review asks a check-in set, never an incident follow-up, which needs its incident.
+    assert '<option value="fixture_checkin">' in text
+    assert "fixture_incident_person" not in text and "fixture_incident_family" not in text
     log = client.get("/dashboard/actions")
     assert "Lock the garden door at dusk" in log.text and "none overdue" in log.text
     with unit_of_work() as uow:
