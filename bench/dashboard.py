@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,11 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app_thread import app_in_thread
 from cli.stack import private_settings
 from covoice.settings import Settings
 from governance.demo_data import LOGINS_FILE, read_logins
@@ -145,34 +143,6 @@ def seed(settings: Settings, responses: int) -> tuple[str, float, float]:
     return added, seconds, usage.ru_maxrss / 1024
 
 
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """The app under uvicorn in a thread, as the dashboard's browser tests run it."""
-    server = uvicorn.Server(
-        # No websockets: rasa-sdk pins websockets 10, which uvicorn's support cannot load.
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=settings.app_port,
-            log_level="warning",
-            ws="none",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started:
-            break
-        time.sleep(0.05)
-    else:
-        raise RuntimeError("The app did not start")
-    try:
-        yield settings.app_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 def sign_in(client: httpx.Client, password: str) -> None:
     form = client.get("/dashboard/login")
     found = _CSRF.search(form.text)
@@ -271,7 +241,7 @@ def measure(responses: int, statements: Statements) -> Size:
         print(f"  {added}", flush=True)
         size = Size(responses, added, seed_seconds, seed_peak, database.stat().st_size / 1e6)
         password = {user: word for user, word, _ in read_logins(work / LOGINS_FILE)}[USER]
-        with serving(settings) as url, httpx.Client(base_url=url, timeout=300) as client:
+        with app_in_thread(settings) as url, httpx.Client(base_url=url, timeout=300) as client:
             sign_in(client, password)
             for phase, requests in zip(PHASES, (REQUESTS_WITHOUT, REQUESTS), strict=True):
                 if phase == PHASES[0]:

@@ -6,16 +6,13 @@ Rasa is not needed: the dashboard reads the store.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-from bot.app import create_app
+from bot.app_thread import app_in_thread
 from cli.stack import free_port
 from covoice.settings import PROJECT_ROOT, Settings
 from storage.migrate import upgrade_database
@@ -39,32 +36,9 @@ def dashboard_settings(tmp_path_factory: pytest.TempPathFactory, name: str) -> S
     )
 
 
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings) -> AbstractContextManager[str]:
     """The app under uvicorn in a thread, for as long as the block runs; yields its address."""
-    server = uvicorn.Server(
-        # No websockets: rasa-sdk pins websockets 10, which uvicorn's support cannot load.
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=settings.app_port,
-            log_level="warning",
-            ws="none",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("The app did not start for the dashboard's browser test.")
-    try:
-        yield settings.app_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return app_in_thread(settings)
 
 
 @pytest.fixture(scope="module")
